@@ -1,0 +1,1 @@
+"""Data files shipped with the launcher (catalogue, icons, desktop entries)."""
