@@ -8,32 +8,130 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from launcher import __version__
+from launcher.core.browser import open_in_browser, remove_redirect_file
 from launcher.core.errors import LauncherError
+from launcher.core.launcher import Launcher
+from launcher.core.logs import setup_logging
 from launcher.core.paths import app_paths
 
-Handler = Callable[[argparse.Namespace], int]
+log = logging.getLogger("launcher.cli")
+Handler = Callable[[argparse.Namespace, Launcher], int]
+REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is removed
 
 
-def _emit(data: Any, as_json: bool, lines: list[str]) -> None:
-    if as_json:
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _emit(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
+    if getattr(args, "json", False):
         print(json.dumps(data, indent=2, sort_keys=True))
     else:
         for line in lines:
             print(line)
 
 
-def _cmd_paths(args: argparse.Namespace) -> int:
-    paths = {name: str(path) for name, path in app_paths().all().items()}
-    _emit(paths, args.json, [f"{name:7} {path}" for name, path in paths.items()])
+def _cmd_paths(args: argparse.Namespace, launcher: Launcher) -> int:
+    paths = {name: str(path) for name, path in launcher.paths.all().items()}
+    _emit(args, paths, [f"{name:7} {path}" for name, path in paths.items()])
+    return 0
+
+
+def _cmd_courses(args: argparse.Namespace, launcher: Launcher) -> int:
+    rows = [
+        {"id": c.id, "code": c.code, "presentation": c.presentation, "title": c.title,
+         "image": c.image, "source": c.source}
+        for c in launcher.catalogue
+    ]  # fmt: skip
+    _emit(args, rows, [f"{r['id']:28} {r['code']} {r['presentation']}  {r['title']}" for r in rows])
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace, launcher: Launcher) -> int:
+    statuses = [launcher.status(args.course)] if args.course else launcher.statuses()
+    lines = []
+    for status in statuses:
+        lines.append(f"{status.course_id:28} {status.state.value}")
+        lines += [f"    {e.name}: {e.url}" for e in status.endpoints if status.state == "running"]
+    _emit(args, [s.as_dict() for s in statuses], lines)
+    return 0
+
+
+def _open(launcher: Launcher, course_id: str, service: str | None) -> None:
+    url = launcher.service_url(course_id, service)
+    try:
+        redirect = open_in_browser(url, launcher.paths.state / "open")
+    except OSError:
+        say("No web browser could be opened here. Use `course-launcher url` for the address.")
+        return
+    say("Opening your browser…")
+    time.sleep(REDIRECT_KEEP_SECONDS)
+    remove_redirect_file(redirect)
+
+
+def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
+    course = launcher.course(args.course)
+    say(f"Starting {course.display_name}…")
+    folder = Path(args.folder) if args.folder else None
+    result = launcher.start(args.course, folder, create_folder=args.create_folder, progress=say)
+    for notice in result.notices:
+        say(notice)
+    _emit(args, result.status.as_dict(), [f"{e.name}: {e.url}" for e in result.endpoints])
+    say(f"{course.display_name} is ready. Your files are in {result.status.folder}.")
+    if not args.no_browser and launcher.settings.open_browser:
+        _open(launcher, args.course, None)
+    return 0
+
+
+def _cmd_stop(args: argparse.Namespace, launcher: Launcher) -> int:
+    stopped = launcher.stop(args.course)
+    say("Stopped." if stopped else "It was not running.")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace, launcher: Launcher) -> int:
+    removed = launcher.remove(args.course, volumes=args.volumes)
+    say(
+        "Removed. Your folder and the downloaded image are kept."
+        if removed
+        else "Nothing to remove."
+    )
+    return 0
+
+
+def _cmd_url(args: argparse.Namespace, launcher: Launcher) -> int:
+    print(launcher.service_url(args.course, args.service))
+    return 0
+
+
+def _cmd_open(args: argparse.Namespace, launcher: Launcher) -> int:
+    _open(launcher, args.course, args.service)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--catalogue",
+        action="append",
+        default=[],
+        metavar="PATH_OR_URL",
+        help="an extra course catalogue (file or https:// address); repeatable",
+    )
+    common.add_argument(
+        "--engine", metavar="URL", help="the Docker engine to use, e.g. unix:///var/run/docker.sock"
+    )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON on stdout")
+
     parser = argparse.ArgumentParser(
         prog="course-launcher",
         description="Start a course's computing environment. Run with no arguments for the window.",
@@ -41,9 +139,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    paths = commands.add_parser("paths", help="show the folders the launcher writes to")
-    paths.add_argument("--json", action="store_true", help="print JSON")
-    paths.set_defaults(handler=_cmd_paths)
+    def command(
+        name: str, handler: Handler, help_text: str, *parents: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, parents=[common, *parents])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("paths", _cmd_paths, "show the folders the launcher writes to", as_json)
+    command("courses", _cmd_courses, "list the courses in the catalogue", as_json)
+    status = command("status", _cmd_status, "show whether environments are running", as_json)
+    status.add_argument("course", nargs="?", help="a course id (default: all)")
+    start = command("start", _cmd_start, "start a course's environment", as_json)
+    start.add_argument("course")
+    start.add_argument("--folder", help="the folder for your course files (remembered)")
+    start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
+    start.add_argument("--no-browser", action="store_true", help="do not open the browser")
+    stop = command("stop", _cmd_stop, "stop a course's environment")
+    stop.add_argument("course")
+    remove = command("remove", _cmd_remove, "remove the environment (your folder is kept)")
+    remove.add_argument("course")
+    remove.add_argument("--volumes", action="store_true", help="also delete its databases")
+    for name, handler, text in (
+        ("url", _cmd_url, "print the address of a running service, with its token"),
+        ("open", _cmd_open, "open a running service in the browser"),
+    ):
+        sub = command(name, handler, text)
+        sub.add_argument("course")
+        sub.add_argument("--service", help="which service (default: the first)")
     return parser
 
 
@@ -57,13 +180,28 @@ def run_cli(argv: list[str]) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
+    paths = app_paths()
+    setup_logging(paths)
+    launcher: Launcher | None = None
     try:
-        return handler(args)
+        launcher = Launcher.open(catalogues=args.catalogue, engine=args.engine, paths=paths)
+        for warning in launcher.warnings:
+            say(f"Note: {warning}")
+        return handler(args, launcher)
     except LauncherError as exc:
-        print(f"course-launcher: {exc.message}", file=sys.stderr)
+        log.info("%s failed: %s", args.command, exc.message, exc_info=True)
+        say(f"course-launcher: {exc.message}")
         if exc.hint:
-            print(exc.hint, file=sys.stderr)
+            say(exc.hint)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("course-launcher: cancelled", file=sys.stderr)
+        say("course-launcher: cancelled")
         return 130
+    except Exception as exc:
+        log.exception("%s failed unexpectedly", args.command)
+        say(f"course-launcher: something went wrong ({type(exc).__name__}).")
+        say(f"The details are in {paths.log_file}; please send that file to your tutor.")
+        return 1
+    finally:
+        if launcher is not None:
+            launcher.close()

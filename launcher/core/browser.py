@@ -1,0 +1,60 @@
+"""Open a service in the browser without putting its token on any command line.
+
+As Jupyter does: the tokened address goes into a local HTML file readable only by
+the student, and the browser is pointed at that file. The file is removed after a
+short while (the caller decides when) and stale ones are swept on every open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import secrets
+import time
+import webbrowser
+from pathlib import Path
+
+from launcher.core.files import write_text_atomic
+
+STALE_SECONDS = 120
+
+
+def _sweep(folder: Path, now: float) -> None:
+    for old in folder.glob("open-*.html"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+
+
+def write_redirect_file(url: str, folder: Path) -> Path:
+    """A 0600 HTML page that sends the browser on to ``url``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        folder.chmod(0o700)
+    _sweep(folder, time.time())
+    target = html.escape(url, quote=True)
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<meta http-equiv='refresh' content='0; url={target}'>"
+        "<title>Opening your course…</title></head><body>"
+        f"<p><a href='{target}'>Open your course</a></p>"
+        f"<script>window.location.replace({url!r});</script></body></html>"
+    )
+    path = folder / f"open-{secrets.token_hex(8)}.html"
+    write_text_atomic(path, page, mode=0o600)
+    return path
+
+
+def open_in_browser(url: str, folder: Path) -> Path:
+    """Open ``url`` through a redirect file; returns the file so the caller can remove it."""
+    path = write_redirect_file(url, folder)
+    if not webbrowser.open(path.as_uri()):
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise OSError("no web browser could be started")
+    return path
+
+
+def remove_redirect_file(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

@@ -1,0 +1,156 @@
+"""A course's environment as the engine sees it: find, describe, stop, remove.
+
+One environment per course per engine: a container named after the course and
+labelled by the launcher. A container with that name but without the labels
+belongs to someone else and is never touched.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+import docker.errors
+
+from launcher.core import labels
+from launcher.core.catalogue import Course
+from launcher.core.engine import translate_engine_errors
+from launcher.core.errors import NameClash
+from launcher.core.ports import LOOPBACK
+
+PORTS_LABEL = f"{labels.PREFIX}.ports"  # JSON {container port: host port}
+
+
+class EnvironmentState(enum.StrEnum):
+    ABSENT = "absent"  # no container: Start creates it
+    CREATED = "created"
+    RUNNING = "running"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class ServiceEndpoint:
+    name: str
+    url: str  # without the token: safe to show and to log
+    needs_token: bool
+
+
+@dataclass(frozen=True)
+class EnvironmentStatus:
+    course_id: str
+    state: EnvironmentState
+    container: str | None = None  # name
+    image: str | None = None
+    folder: str | None = None
+    endpoints: tuple[ServiceEndpoint, ...] = ()
+    ports: dict[int, int] = field(default_factory=dict)  # container port -> host port
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "course": self.course_id,
+            "state": self.state.value,
+            "container": self.container,
+            "image": self.image,
+            "folder": self.folder,
+            "services": [
+                {"name": e.name, "url": e.url, "token": e.needs_token} for e in self.endpoints
+            ],
+        }
+
+
+def find_container(client: docker.DockerClient, course: Course) -> Any | None:
+    """The course's container (adopted by its labels), or None; ``NameClash`` if foreign."""
+    with translate_engine_errors(f"looking for {course.display_name}"):
+        ours = client.containers.list(all=True, filters=labels.course_filter(course.id))
+        if ours:
+            return max(ours, key=lambda c: c.attrs.get("Created", ""))
+        name = labels.container_name(course.id)
+        try:
+            other = client.containers.get(name)
+        except docker.errors.NotFound:
+            return None
+    raise NameClash(
+        f"A container called “{name}” already exists, and Course Launcher did not make it.",
+        f"It was left alone. Remove or rename it (docker rm {name}) and try again, "
+        f"or ask your tutor. Its image is {other.attrs.get('Config', {}).get('Image', '?')}.",
+    )
+
+
+def published_ports(container: Any) -> dict[int, int]:
+    """Container port -> host port, from the container's own configuration."""
+    bindings = container.attrs.get("HostConfig", {}).get("PortBindings") or {}
+    ports: dict[int, int] = {}
+    for key, values in bindings.items():
+        if values and values[0].get("HostPort"):
+            ports[int(key.split("/")[0])] = int(values[0]["HostPort"])
+    if not ports:  # fall back to what the launcher wrote when it made the container
+        raw = container.labels.get(PORTS_LABEL, "{}")
+        ports = {int(k): int(v) for k, v in json.loads(raw).items()}
+    return ports
+
+
+def endpoints(course: Course, ports: dict[int, int]) -> tuple[ServiceEndpoint, ...]:
+    return tuple(
+        ServiceEndpoint(
+            name=service.name,
+            url=f"http://{LOOPBACK}:{ports[service.port]}{service.path}",
+            needs_token=service.auth == "token",
+        )
+        for service in course.services
+        if service.port in ports
+    )
+
+
+def container_state(container: Any) -> EnvironmentState:
+    status = container.status
+    if status in ("running", "restarting"):
+        return EnvironmentState.RUNNING
+    if status == "created":
+        return EnvironmentState.CREATED
+    return EnvironmentState.STOPPED
+
+
+def environment_status(client: docker.DockerClient, course: Course) -> EnvironmentStatus:
+    container = find_container(client, course)
+    if container is None:
+        return EnvironmentStatus(course.id, EnvironmentState.ABSENT)
+    ports = published_ports(container)
+    return EnvironmentStatus(
+        course_id=course.id,
+        state=container_state(container),
+        container=container.name,
+        image=container.labels.get(labels.IMAGE),
+        folder=container.labels.get(labels.FOLDER),
+        endpoints=endpoints(course, ports),
+        ports=ports,
+    )
+
+
+def stop_environment(client: docker.DockerClient, course: Course, timeout: int = 20) -> bool:
+    """Stop the course's container; False when there was nothing running."""
+    container = find_container(client, course)
+    with translate_engine_errors(f"stopping {course.display_name}"):
+        if container is None or container.status not in ("running", "restarting"):
+            return False
+        container.stop(timeout=timeout)
+    return True
+
+
+def remove_environment(
+    client: docker.DockerClient, course: Course, *, volumes: bool = False
+) -> bool:
+    """Remove the course's container (the student's folder and the image always stay;
+    named volumes only when asked). False when there was nothing to remove."""
+    container = find_container(client, course)
+    with translate_engine_errors(f"removing {course.display_name}"):
+        if container is not None:
+            container.remove(force=True)
+        removed_volumes = False
+        if volumes:
+            for volume in client.volumes.list(filters=labels.course_filter(course.id)):
+                volume.remove(force=True)
+                removed_volumes = True
+    return container is not None or removed_volumes

@@ -1,0 +1,166 @@
+"""The launcher's operations, shared by the window and the command line.
+
+A ``Launcher`` holds what every operation needs: the app's folders, the settings,
+the catalogue, the secret store and (found on first use) the Docker engine. Each
+method is one thing a student or tutor asks for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from launcher.core.catalogue import Catalogue, Course, merge_catalogues
+from launcher.core.catalogue_sources import load_catalogues
+from launcher.core.engine import Engine, find_engine
+from launcher.core.environment import (
+    EnvironmentStatus,
+    environment_status,
+    remove_environment,
+    stop_environment,
+)
+from launcher.core.errors import UsageError, WorkspaceError
+from launcher.core.operation import CancelToken, Progress, no_progress
+from launcher.core.paths import AppPaths, app_paths
+from launcher.core.secrets import SecretStore, open_secret_store, token_for
+from launcher.core.settings import Settings, load_settings, save_settings, with_course
+from launcher.core.start import StartRequest, StartResult, start_environment
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Launcher:
+    paths: AppPaths
+    settings: Settings
+    catalogue: Catalogue
+    secrets: SecretStore
+    engine_address: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    _engine: Engine | None = None
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        catalogues: Sequence[str] = (),
+        engine: str | None = None,
+        paths: AppPaths | None = None,
+        offline: bool = False,
+    ) -> Launcher:
+        """Read settings and catalogues; the engine is looked for on first use."""
+        paths = paths or app_paths()
+        loaded_settings = load_settings(paths)
+        settings = loaded_settings.settings
+        # Sources from the settings are forgiven (a warning); ones named now must load.
+        remembered = load_catalogues(
+            settings.catalogue_sources, paths.catalogue_cache, offline=offline
+        )
+        named = load_catalogues(
+            catalogues, paths.catalogue_cache, include_bundled=False, strict=True, offline=offline
+        )
+        catalogue = merge_catalogues([remembered.catalogue, named.catalogue])
+        warnings = [
+            w for w in (loaded_settings.warning, *remembered.warnings, *named.warnings) if w
+        ]
+        store = open_secret_store(paths)
+        return cls(
+            paths=paths,
+            settings=settings,
+            catalogue=catalogue,
+            secrets=store,
+            engine_address=engine or settings.engine_address,
+            warnings=warnings,
+        )
+
+    # -- the engine -------------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = find_engine(self.engine_address)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+    # -- courses ------------------------------------------------------------------
+    def course(self, course_id: str) -> Course:
+        return self.catalogue.get(course_id)
+
+    def folder_for(self, course_id: str) -> Path | None:
+        return self.settings.course(course_id).folder
+
+    def status(self, course_id: str) -> EnvironmentStatus:
+        return environment_status(self.engine.client, self.course(course_id))
+
+    def statuses(self) -> list[EnvironmentStatus]:
+        return [environment_status(self.engine.client, course) for course in self.catalogue]
+
+    def token(self, course_id: str) -> str | None:
+        course = self.course(course_id)
+        return token_for(self.secrets, course.id) if course.token else None
+
+    def start(
+        self,
+        course_id: str,
+        folder: Path | None = None,
+        *,
+        create_folder: bool = False,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> StartResult:
+        course = self.course(course_id)
+        remembered = self.settings.course(course.id)
+        chosen = folder or remembered.folder
+        if chosen is None:
+            raise WorkspaceError(
+                f"No folder is chosen for {course.display_name} yet.",
+                "Choose the folder where your course files should be kept (--folder).",
+            )
+        request = StartRequest(
+            course=course,
+            folder=chosen,
+            token=self.token(course.id),
+            remembered_ports={int(k): v for k, v in remembered.ports.items() if k.isdigit()},
+            create_folder=create_folder,
+        )
+        result = start_environment(self.engine.client, request, progress=progress, cancel=cancel)
+        self.settings = with_course(
+            self.settings,
+            course.id,
+            folder=Path(result.status.folder or chosen),
+            ports={str(k): v for k, v in result.ports.items()},
+        )
+        save_settings(self.paths, self.settings)
+        return result
+
+    def stop(self, course_id: str) -> bool:
+        return stop_environment(self.engine.client, self.course(course_id))
+
+    def remove(self, course_id: str, *, volumes: bool = False) -> bool:
+        return remove_environment(self.engine.client, self.course(course_id), volumes=volumes)
+
+    def service_url(self, course_id: str, service: str | None = None) -> str:
+        """The address of a running service, with the token (like ``jupyter server list``)."""
+        status = self.status(course_id)
+        if not status.endpoints:
+            raise UsageError(
+                f"{self.course(course_id).display_name} is not running.",
+                f"Start it first: course-launcher start {course_id}",
+            )
+        chosen = status.endpoints[0]
+        if service is not None:
+            matches = [e for e in status.endpoints if e.name.lower() == service.lower()]
+            if not matches:
+                names = ", ".join(e.name for e in status.endpoints)
+                raise UsageError(f"No service called {service!r}.", f"Choose one of: {names}.")
+            chosen = matches[0]
+        token = self.token(course_id) if chosen.needs_token else None
+        if not token:
+            return chosen.url
+        separator = "&" if "?" in chosen.url else "?"
+        return f"{chosen.url}{separator}token={token}"

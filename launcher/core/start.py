@@ -1,0 +1,268 @@
+"""Start a course's environment: the safe, repeatable form of the ``docker run`` line
+students used to type, with every failure of that line handled for them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+import tarfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+from docker.types import Mount
+
+from launcher.core import labels
+from launcher.core.catalogue import Course
+from launcher.core.engine import translate_engine_errors
+from launcher.core.environment import (
+    PORTS_LABEL,
+    EnvironmentStatus,
+    ServiceEndpoint,
+    container_state,
+    endpoints,
+    find_container,
+    published_ports,
+)
+from launcher.core.errors import ImageNotFound, PortInUse, StartFailed
+from launcher.core.hostpaths import mount_source
+from launcher.core.operation import CancelToken, Progress, no_progress
+from launcher.core.ports import LOOPBACK, choose_port, port_is_free
+from launcher.core.readiness import ReadyCheck, wait_until_ready
+from launcher.core.sharing import needs_sharing, share_folder
+from launcher.core.workspace import check_folder, folder_owner
+
+READY_TIMEOUT = 180.0
+_PORT_ERRORS = ("port is already allocated", "address already in use")
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    course: Course
+    folder: Path
+    token: str | None  # None when the course declares no token
+    remembered_ports: dict[int, int]  # container port -> host port used last time
+    create_folder: bool = False
+    ready_timeout: float = READY_TIMEOUT
+
+
+@dataclass(frozen=True)
+class StartResult:
+    status: EnvironmentStatus
+    ports: dict[int, int]
+    notices: tuple[str, ...]  # things the student should know: a URL that changed …
+
+    @property
+    def endpoints(self) -> tuple[ServiceEndpoint, ...]:
+        return self.status.endpoints
+
+
+def _choose_ports(request: StartRequest, existing: Any | None) -> tuple[dict[int, int], list[str]]:
+    current = published_ports(existing) if existing is not None else {}
+    running = existing is not None and container_state(existing).value == "running"
+    chosen: dict[int, int] = {}
+    notices: list[str] = []
+    course = request.course
+    for index, cport in enumerate(course.container_ports):
+        host = current.get(cport)
+        if host and (running or port_is_free(host)):
+            chosen[cport] = host
+            continue
+        wanted = request.remembered_ports.get(cport) or host
+        if wanted is None and course.preferred_port:
+            wanted = course.preferred_port + index
+        port = choose_port(wanted, avoid=set(chosen.values()))
+        if wanted and port != wanted and (cport in request.remembered_ports or host):
+            names = ", ".join(s.name for s in course.services if s.port == cport)
+            notices.append(
+                f"Port {wanted} is used by another program, so {names} is now at port {port}: "
+                "its address has changed."
+            )
+        chosen[cport] = port
+    return chosen, notices
+
+
+def _fingerprint(request: StartRequest, source: str, ports: dict[int, int]) -> str:
+    course = request.course
+    spec = {
+        "image": course.image,
+        "folder": source,
+        "workspace": course.workspace,
+        "ports": {str(k): v for k, v in sorted(ports.items())},
+        "env": dict(sorted(course.env.items())),
+        "token_env": course.token.env if course.token else None,
+        "volumes": [[v.name, v.path] for v in course.volumes],
+        "memory": course.memory,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _container_token(container: Any, course: Course) -> str | None:
+    if course.token is None:
+        return None
+    prefix = f"{course.token.env}="
+    for item in container.attrs.get("Config", {}).get("Env") or []:
+        if item.startswith(prefix):
+            return str(item[len(prefix) :])
+    return None
+
+
+def ensure_image(client: docker.DockerClient, course: Course, progress: Progress) -> Any:
+    """The course image, pulled when it is not on this computer yet."""
+    try:
+        return client.images.get(course.image)
+    except docker.errors.ImageNotFound:
+        pass
+    progress(f"Downloading {course.image}…")
+    ref = course.image_ref
+    try:
+        return client.images.pull(ref.name, tag=ref.digest or ref.tag)
+    except docker.errors.APIError as exc:
+        raise ImageNotFound(
+            f"The environment for {course.display_name} is not on this computer and could "
+            f"not be downloaded ({exc.explanation or exc}).",
+            "Check your internet connection and try again, or import the environment "
+            "from a file your tutor gave you.",
+        ) from exc
+
+
+def _image_user_uid(client: docker.DockerClient, container: Any, image: Any) -> int:
+    user = str(image.attrs.get("Config", {}).get("User") or "0").split(":")[0]
+    if user.isdigit():
+        return int(user)
+    stream, _ = container.get_archive("/etc/passwd")
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        member = tar.extractfile("passwd")
+        text = member.read().decode() if member else ""
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) > 2 and fields[0] == user and fields[2].isdigit():
+            return int(fields[2])
+    return 0
+
+
+def _engine_shares_host_files(client: docker.DockerClient) -> bool:
+    """True for a native Linux engine, where uids cross the bind mount unchanged."""
+    if sys.platform != "linux" or not str(client.api.base_url).startswith("http+docker://"):
+        return False
+    return "Docker Desktop" not in str(client.info().get("OperatingSystem", ""))
+
+
+def _create(
+    client: docker.DockerClient, request: StartRequest, image: Any, source: str,
+    ports: dict[int, int], fingerprint: str,
+) -> Any:  # fmt: skip
+    course = request.course
+    env = dict(course.env)
+    if course.token and request.token:
+        env[course.token.env] = request.token
+    mounts = [Mount(target=course.workspace, source=source, type="bind")]
+    for volume in course.volumes:
+        name = labels.volume_name(course.id, volume.name)
+        try:
+            client.volumes.get(name)
+        except docker.errors.NotFound:
+            client.volumes.create(
+                name, labels={**labels.base_labels(course.id), labels.VOLUME: volume.name}
+            )
+        mounts.append(Mount(target=volume.path, source=name, type="volume"))
+    container_labels = {
+        **labels.base_labels(course.id),
+        labels.WORKSPACE: course.workspace,
+        labels.FOLDER: str(request.folder),
+        labels.IMAGE: course.image,
+        labels.FINGERPRINT: fingerprint,
+        PORTS_LABEL: json.dumps({str(k): v for k, v in ports.items()}),
+    }
+    return client.containers.create(
+        image.id,
+        name=labels.container_name(course.id),
+        labels=container_labels,
+        environment=env,
+        ports={f"{cport}/tcp": (LOOPBACK, host) for cport, host in ports.items()},
+        mounts=mounts,
+        mem_limit=course.memory,
+        detach=True,
+    )
+
+
+def start_environment(
+    client: docker.DockerClient,
+    request: StartRequest,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> StartResult:
+    """Create (or adopt, or recreate) the course's container, start it, wait until ready."""
+    cancel = cancel or CancelToken()
+    course = request.course
+    folder = check_folder(request.folder, create=request.create_folder)
+    source = mount_source(folder, sys.platform)
+    with translate_engine_errors(f"starting {course.display_name}"):
+        existing = find_container(client, course)
+        image = ensure_image(client, course, progress)
+        cancel.check()
+        for attempt in range(3):
+            ports, notices = _choose_ports(request, existing)
+            fingerprint = _fingerprint(request, source, ports)
+            if existing is not None and (
+                existing.labels.get(labels.FINGERPRINT) != fingerprint
+                or existing.attrs.get("Image") != image.id
+                or _container_token(existing, course) != request.token
+            ):
+                progress("Your settings changed: making the environment again (files are kept)…")
+                existing.remove(force=True)
+                existing = None
+            if existing is None:
+                progress(f"Preparing {course.display_name}…")
+                existing = _create(client, request, image, source, ports, fingerprint)
+                if _engine_shares_host_files(client):
+                    uid = _image_user_uid(client, existing, image)
+                    if needs_sharing(folder, uid):
+                        share_folder(folder, folder_owner(folder), uid)
+            cancel.check()
+            try:
+                if container_state(existing).value != "running":
+                    existing.start()
+                break
+            except docker.errors.APIError as exc:
+                if not any(text in str(exc).lower() for text in _PORT_ERRORS) or attempt == 2:
+                    raise StartFailed(
+                        f"{course.display_name} could not be started: {exc.explanation or exc}.",
+                        "Try again; if it keeps failing, use Reset.",
+                    ) from exc
+                # Another program took the port between our check and the start.
+                existing.remove(force=True)
+                existing = None
+                request = replace(request, remembered_ports={})
+        else:  # pragma: no cover - the loop always breaks or raises
+            raise PortInUse("No free port could be used.", "Try again.")
+        existing.reload()
+        checks = _ready_checks(course, ports, request.token)
+        wait_until_ready(
+            existing, checks, cancel=cancel, progress=progress, timeout=request.ready_timeout
+        )
+    status = EnvironmentStatus(
+        course_id=course.id,
+        state=container_state(existing),
+        container=existing.name,
+        image=course.image,
+        folder=str(folder),
+        endpoints=endpoints(course, ports),
+        ports=ports,
+    )
+    return StartResult(status=status, ports=ports, notices=tuple(notices))
+
+
+def _ready_checks(course: Course, ports: dict[int, int], token: str | None) -> list[ReadyCheck]:
+    checks: dict[str, ReadyCheck] = {}
+    for service in course.services:
+        url = f"http://{LOOPBACK}:{ports[service.port]}{service.ready}"
+        if url not in checks:
+            needs = token if service.auth == "token" else None
+            checks[url] = ReadyCheck(service=service.name, url=url, token=needs)
+    return list(checks.values())
