@@ -13,6 +13,7 @@ Only the standard library is used here, so it runs before anything is installed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -20,7 +21,10 @@ import subprocess
 import sys
 import time
 import venv
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+Step = Callable[[str, list[str]], int]
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -94,6 +98,18 @@ def run_checks(pytest_args: list[str]) -> int:
     step("ruff format", [str(PYTHON), "-m", "ruff", "format", "--check", "."])
     step("mypy", [str(PYTHON), "-m", "mypy", "--strict", "launcher/core"])
     testbed = [str(PYTHON), "-m", "tests.testbed"]
+    with testbed_lock(env):
+        run_tests(step, testbed, in_ci, failures, pytest_args)
+    say("timings: " + ", ".join(timings))
+    if failures:
+        say("FAILED: " + ", ".join(failures))
+        return 1
+    say("all checks passed")
+    return 0
+
+
+def run_tests(step: Step, testbed: list[str], in_ci: bool, failures: list[str],
+              pytest_args: list[str]) -> None:  # fmt: skip
     try:
         if step("testbed up", [*testbed, "up"]) == 3 and not in_ci:
             # No engine can start here: pytest skips the engine tests and says why.
@@ -102,12 +118,30 @@ def run_checks(pytest_args: list[str]) -> int:
             failures.append("pytest collected no tests")
     finally:
         step("testbed down", [*testbed, "down"])
-    say("timings: " + ", ".join(timings))
-    if failures:
-        say("FAILED: " + ", ".join(failures))
-        return 1
-    say("all checks passed")
-    return 0
+
+
+@contextlib.contextmanager
+def testbed_lock(env: dict[str, str]) -> Iterator[None]:
+    """Wait for any other test run on this machine's testbed (tests/testbed/lock.py)."""
+    if os.name != "posix":
+        yield
+        return
+    import fcntl
+
+    # The same folder as tests/testbed/config.py (short, for socket paths).
+    run = os.environ.get("COURSE_LAUNCHER_TESTBED_RUN") or f"/tmp/cltb-{os.getuid()}"  # noqa: S108
+    path = f"{run}.lock"
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"another test run is using the testbed; waiting ({path})")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        env["COURSE_LAUNCHER_TESTBED_LOCK_HELD"] = path
+        yield
+    finally:
+        os.close(fd)
 
 
 def main(argv: list[str]) -> int:

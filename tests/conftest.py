@@ -14,6 +14,8 @@ from pathlib import Path
 import docker
 import pytest
 
+from tests.testbed.config import locations
+from tests.testbed.lock import exclusive_use
 from tests.testbed.testbed import TestbedState, TestbedUnavailable, bring_up, read_state, tear_down
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -35,20 +37,21 @@ def launcher_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def testbed() -> Iterator[TestbedState]:
-    state = read_state()
-    started_here = False
-    if state is None:
-        try:
-            state = bring_up()
-        except TestbedUnavailable as exc:
-            reason = f"the test Docker engine could not start: {exc}"
-            if IN_CI:
-                pytest.fail(reason, pytrace=False)
-            pytest.skip(reason + " (run `python3 dev.py test` as root on Debian to get one)")
-        started_here = True
-    yield state
-    if started_here:
-        tear_down()
+    with exclusive_use(locations().run):
+        state = read_state()
+        started_here = False
+        if state is None:
+            try:
+                state = bring_up()
+            except TestbedUnavailable as exc:
+                reason = f"the test Docker engine could not start: {exc}"
+                if IN_CI:
+                    pytest.fail(reason, pytrace=False)
+                pytest.skip(reason + " (run `python3 dev.py test` as root on Debian to get one)")
+            started_here = True
+        yield state
+        if started_here:
+            tear_down()
 
 
 @pytest.fixture(scope="session")
