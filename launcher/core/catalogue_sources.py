@@ -11,10 +11,12 @@ is used and a warning says so, with its date and the reason: a student on a trai
 still sees their course. The connection waits at most ``CONNECT_TIMEOUT`` seconds
 and each read ``READ_TIMEOUT`` seconds.
 
-Problems with one source never hide the others: by default they become warnings.
-With ``strict=True`` (for tutors' scripts and the CLI) a source that yields nothing
-raises its :class:`CatalogueError` instead. A source that is not an accepted file
-path or address is always an error: it is a mistake in the settings.
+Problems with one source never hide the others: by default they become warnings,
+including a source that is not an accepted path or address (a hand-edited settings
+file must not stop the launcher). With ``strict=True`` (for sources named on the
+command line) every source is checked before anything is downloaded, and a source
+that yields nothing raises its :class:`CatalogueError`. A saved copy used in place
+of a failed download is a warning, not a failure, in both modes.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ import contextlib
 import hashlib
 import ipaddress
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -83,24 +86,29 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def redact(source: str) -> str:
+    """The source with any user name or password in an address replaced by ``…``."""
+    return re.sub(r"(://)[^/?#]*@", r"\1…@", source.strip())
+
+
 def check_source(source: str) -> str:
     """The source, tidied, if the launcher accepts it; :class:`CatalogueError` if not."""
-    source = source.strip()
+    source, shown = source.strip(), redact(source)
     if not source:
         raise CatalogueError("A catalogue source is empty.", hint="Give a file path or address.")
     if not is_url(source):
         return source
+    if shown != source:
+        raise CatalogueError(
+            f"The catalogue address {shown} must not contain a user name or password.",
+            hint="Publish the catalogue at an address that needs no login.",
+        )
     try:
         parts = urlsplit(source)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         raise CatalogueError(f"The catalogue address {source} is not a valid address.") from None
-    if parts.username is not None or parts.password is not None:
-        raise CatalogueError(
-            "A catalogue address must not contain a user name or password.",
-            hint="Publish the catalogue at an address that needs no login.",
-        )
     scheme = parts.scheme.lower()
     if host and (scheme == "https" or (scheme == "http" and _is_loopback(host))):
         return source
@@ -184,8 +192,6 @@ def _describe(exc: requests.RequestException) -> str:
         return f"the server stopped sending for more than {READ_TIMEOUT:g} seconds"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "the server could not be reached (no network, or the server is down)"
-    if isinstance(exc, requests.exceptions.TooManyRedirects):
-        return "the server redirected too many times"
     return f"the download failed ({type(exc).__name__})"
 
 
@@ -193,42 +199,61 @@ class _FetchError(Exception):
     """The download gave no usable catalogue; the message is the reason, for a person."""
 
 
+MAX_REDIRECTS = 5
+
+
 def _download(url: str, saved: _Saved | None) -> tuple[bytes | None, requests.Response]:
-    """The body at ``url``, or ``None`` when the server says the saved copy is current."""
+    """The body at ``url``, or ``None`` when the server says the saved copy is current.
+
+    Redirects are followed by hand so that each address is checked before it is visited.
+    """
     headers = {"User-Agent": f"course-launcher/{__version__}", "Accept": "*/*"}
     if saved is not None and saved.etag:
         headers["If-None-Match"] = saved.etag
     if saved is not None and saved.last_modified:
         headers["If-Modified-Since"] = saved.last_modified
-    with requests.Session() as session:
-        # A proxy cannot reach this computer's own addresses.
-        session.trust_env = not _is_loopback(urlsplit(url).hostname or "")
+    for _ in range(MAX_REDIRECTS + 1):
         try:
-            with session.get(
-                url, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), stream=True
-            ) as response:
-                if response.url != url:
-                    try:
-                        check_source(response.url)
-                    except CatalogueError:
-                        raise _FetchError(
-                            "the server sent the launcher to an address it does not accept"
-                        ) from None
-                if response.status_code == 304 and saved is not None:
-                    return None, response
-                if response.status_code != 200:
-                    status = f"{response.status_code} {response.reason or ''}".rstrip()
-                    raise _FetchError(f"the server answered {status}")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_content(chunk_size=65536):
-                    size += len(chunk)
-                    if size > MAX_CATALOGUE_BYTES:
-                        raise _FetchError("the file is too large to be a catalogue")
-                    chunks.append(chunk)
-                return b"".join(chunks), response
+            with requests.Session() as session:
+                # A proxy cannot reach this computer's own addresses.
+                session.trust_env = not _is_loopback(urlsplit(url).hostname or "")
+                with session.get(
+                    url,
+                    headers=headers,
+                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                    stream=True,
+                    allow_redirects=False,
+                ) as response:
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers["Location"])
+                        try:
+                            check_source(url)
+                        except CatalogueError:
+                            raise _FetchError(
+                                f"the server sent the launcher on to {url}, an address "
+                                "it does not accept"
+                            ) from None
+                        continue
+                    return _body(response, saved), response
         except requests.RequestException as exc:
             raise _FetchError(_describe(exc)) from None
+    raise _FetchError("the server redirected too many times")
+
+
+def _body(response: requests.Response, saved: _Saved | None) -> bytes | None:
+    if response.status_code == 304 and saved is not None:
+        return None
+    if response.status_code != 200:
+        status = f"{response.status_code} {response.reason or ''}".rstrip()
+        raise _FetchError(f"the server answered {status}")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=65536):
+        size += len(chunk)
+        if size > MAX_CATALOGUE_BYTES:
+            raise _FetchError("the file is too large to be a catalogue")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _when(moment: datetime) -> str:
@@ -255,7 +280,8 @@ def load_url_catalogue(
         try:
             catalogue = parse_catalogue_bytes(body, url)
         except CatalogueError as exc:
-            raise _FetchError(f"the downloaded file has a mistake: {exc.message}") from None
+            mistake = exc.message.rstrip(".")
+            raise _FetchError(f"the downloaded file has a mistake ({mistake})") from None
         try:
             fetched = _save(url, cache_dir, body, response)
         except OSError:
@@ -294,7 +320,9 @@ def load_catalogues(
 
     ``offline=True`` uses saved copies of addresses without touching the network.
     """
-    checked = [check_source(source) for source in sources]  # settings mistakes: always raise
+    if strict:
+        for source in sources:
+            check_source(source)  # a mistake in what was asked for: fail before any download
     catalogues: list[Catalogue] = []
     warnings: list[str] = []
     reports: list[SourceReport] = []
@@ -302,8 +330,10 @@ def load_catalogues(
         bundled = load_catalogue_file(resource_path("catalogue.toml"))
         catalogues.append(bundled)
         reports.append(_report(BUNDLED, bundled, False, None))
-    for source in checked:
+    for given in sources:
+        source = given.strip()
         try:
+            source = check_source(source)
             if is_url(source):
                 catalogue, report, warning = load_url_catalogue(source, cache_dir, offline=offline)
                 warnings.extend([warning] if warning else [])
@@ -315,7 +345,7 @@ def load_catalogues(
                 raise
             warnings.append(exc.message)
             kind: SourceKind = "url" if is_url(source) else "file"
-            reports.append(SourceReport(source, kind, loaded=False))
+            reports.append(SourceReport(redact(source), kind, loaded=False))
             continue
         catalogues.append(catalogue)
         reports.append(report)

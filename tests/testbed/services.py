@@ -18,6 +18,9 @@ from tests.testbed.config import Locations
 from tests.testbed.tools import TestbedUnavailable, which
 
 CGROUP_PARENT = "course-launcher-testbed"
+# Daemons started by this process: kept referenced (a collected Popen of a live
+# process warns) and reaped when stopped.
+_children: list[subprocess.Popen[bytes]] = []
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ def free_port() -> int:
 
 
 def _pid_alive(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):  # our own child: reap it, or it stays a zombie
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -153,6 +159,7 @@ def start_registry(loc: Locations) -> tuple[str, int]:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+    _children.append(proc)
     (loc.run / "registry.pid").write_text(str(proc.pid))
     address = f"127.0.0.1:{port}"
     _wait_until(
@@ -183,6 +190,7 @@ def start_engine(loc: Locations) -> int:
             args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
+    _children.append(proc)
     _wait_until(lambda: _engine_answers(loc.engine_socket), "the test Docker engine", 60, log_file)
     return proc.pid
 
@@ -209,3 +217,6 @@ def stop(loc: Locations) -> None:
             if _pid_alive(pid):
                 _terminate([pid], grace=30)
     clean_stale(loc)
+    for child in _children:
+        child.wait()
+    _children.clear()
