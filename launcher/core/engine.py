@@ -13,6 +13,8 @@ environment and home, which this module takes as arguments); well-known sockets.
 well-known one whose socket file exists (named pipes cannot be checked without
 connecting, so they are always tried). Missing well-known sockets are guesses: they
 cost nothing and are not listed. ``deadline`` bounds the whole search.
+
+What a failure means and what to do about it is :mod:`launcher.core.engine_advice`.
 """
 
 from __future__ import annotations
@@ -23,28 +25,29 @@ import logging
 import os
 import re
 import socket
-import ssl
 import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
-import requests
-import urllib3.exceptions
 from docker.tls import TLSConfig
 
+from launcher.core.engine_advice import (
+    PERMISSION_DENIED,
+    NotAnEngineError,
+    engine_hint,
+    explain_connection_error,
+    normalise_architecture,
+)
 from launcher.core.errors import EngineUnavailable
 
 log = logging.getLogger(__name__)
 
-DOCKER_DESKTOP_URL = "https://www.docker.com/products/docker-desktop/"
-PERMISSION_DENIED = "permission denied"
 _MIN_API = "1.24"
 _UNIX_PREFIXES = ("unix://", "http+unix://")
 
@@ -121,20 +124,6 @@ class NoEngineFound(EngineUnavailable):
     def __init__(self, message: str, hint: str, tried: tuple[Attempt, ...]) -> None:
         super().__init__(message, hint)
         self.tried = tried
-
-
-_ARCHITECTURES = {
-    **dict.fromkeys(("x86_64", "x86-64", "x64"), "amd64"),
-    **dict.fromkeys(("aarch64", "armv8", "armv8l"), "arm64"),
-    **dict.fromkeys(("armv7l", "armv7", "armhf", "armv6l"), "arm"),
-    **dict.fromkeys(("i386", "i686", "x86"), "386"),
-}
-
-
-def normalise_architecture(arch: str) -> str:
-    """``x86_64`` → ``amd64``, ``aarch64`` → ``arm64``: the names image platforms use."""
-    key = arch.strip().lower()
-    return _ARCHITECTURES.get(key, key)
 
 
 def _product(version: Mapping[str, Any], info: Mapping[str, Any]) -> str | None:
@@ -368,11 +357,11 @@ def _connect(candidate: Candidate, timeout: float) -> tuple[Any, dict[str, Any],
     try:
         version: dict[str, Any] = probe.version(api_version=False)
     except ValueError as exc:  # not JSON
-        raise _NotAnEngineError("it answered, but not like a Docker engine") from exc
+        raise NotAnEngineError("it answered, but not like a Docker engine") from exc
     finally:
         probe.close()
     if not isinstance(version, dict) or not version.get("ApiVersion"):
-        raise _NotAnEngineError("it answered, but not like a Docker engine")
+        raise NotAnEngineError("it answered, but not like a Docker engine")
     client = docker.DockerClient(
         base_url=candidate.address,
         tls=candidate.tls,
@@ -389,73 +378,6 @@ def _connect(candidate: Candidate, timeout: float) -> tuple[Any, dict[str, Any],
         client.close()
         raise
     return client, version, info
-
-
-class _NotAnEngineError(Exception):
-    pass
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything it wraps (causes, contexts, urllib3 reasons, args)."""
-    queue, seen = [exc], set[int]()
-    while queue and len(seen) < 30:
-        current = queue.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        nested = [current.__cause__, current.__context__, getattr(current, "reason", None)]
-        nested += list(getattr(current, "args", ()))
-        queue += [item for item in nested if isinstance(item, BaseException)]
-
-
-def explain_connection_error(exc: BaseException, timeout: float | None = None) -> str:
-    """A short reason a student can read: "permission denied", "connection refused" …"""
-    for cause in _causes(exc):
-        winerror = getattr(cause, "winerror", None)  # named-pipe errors on Windows
-        if isinstance(cause, PermissionError) or winerror == 5:
-            return PERMISSION_DENIED
-        if isinstance(cause, FileNotFoundError) or winerror == 2:
-            return "not running (no socket or pipe to connect to)"
-        if isinstance(cause, ConnectionRefusedError):
-            return "nothing is listening (connection refused)"
-        timed_out = (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)
-        if isinstance(cause, timed_out):
-            return f"no answer within {timeout:g} s" if timeout else "no answer in time"
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS problem: {cause.reason or cause}"
-        if isinstance(cause, docker.errors.InvalidVersion):
-            return "the engine is too old for this launcher"
-        if isinstance(cause, _NotAnEngineError):
-            return str(cause)
-    if isinstance(exc, docker.errors.APIError):
-        return f"answered with an error: {exc.explanation or exc}"
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
-
-
-_WAIT = "Wait until the whale icon {} stops animating, then press Retry."
-_INSTALL = f"Install Docker Desktop ({DOCKER_DESKTOP_URL}) or, if it is installed, "
-_HINTS = {
-    ("win32", False): _INSTALL + "start it from the Start menu. " + _WAIT.format("in the taskbar"),
-    ("win32", True): "Docker Desktop is running, but your Windows account is not in the "
-    "'docker-users' group. Ask whoever looks after this computer to add you (Computer "
-    "Management > Local Users and Groups > Groups > docker-users), sign out and in again, "
-    "then press Retry.",
-    ("darwin", False): _INSTALL + "open it from Applications. " + _WAIT.format("in the menu bar"),
-    ("linux", False): "Start Docker with `sudo systemctl start docker` (or open Docker Desktop "
-    "if you use it), then press Retry. If Docker is not installed, see "
-    f"https://docs.docker.com/engine/install/ or {DOCKER_DESKTOP_URL}.",
-    ("linux", True): "Docker is running, but your user is not in the 'docker' group. Run "
-    "`sudo usermod -aG docker $USER`, log out and back in, then press Retry.",
-}
-
-
-def engine_hint(platform: str | None = None, *, permission_denied: bool = False) -> str:
-    """What to do, on this operating system, so that an engine answers."""
-    plat = sys.platform if platform is None else platform
-    plat = plat if plat in ("win32", "darwin") else "linux"
-    return _HINTS.get((plat, permission_denied)) or _HINTS[(plat, False)]
 
 
 def _no_engine(tried: tuple[Attempt, ...], plat: str, explicit: str | None) -> NoEngineFound:
@@ -476,84 +398,3 @@ def _no_engine(tried: tuple[Attempt, ...], plat: str, explicit: str | None) -> N
     else:
         lines.append("No Docker socket was found on this computer.")
     return NoEngineFound(message, "\n".join(lines), tried)
-
-
-@contextmanager
-def translate_engine_errors(
-    doing: str = "working", *, platform: str | None = None
-) -> Iterator[None]:
-    """Turn a lost connection to the engine into :class:`EngineUnavailable`.
-
-    ``with translate_engine_errors("starting TM351"):`` or as a decorator. Errors the
-    engine sent (``docker.errors.APIError``: 404, 409 …) and other SDK errors (a
-    container's non-zero exit …) pass through. ``FileNotFoundError`` counts only with
-    no file name (raised by a socket connect, not by a missing local file).
-    """
-    try:
-        yield
-    except docker.errors.APIError:
-        raise
-    except (docker.errors.DockerException, OSError) as exc:  # requests' errors are OSErrors
-        if not any(_is_connection_error(cause) for cause in _causes(exc)):
-            raise
-        reason = explain_connection_error(exc)
-        verb = "stopped answering" if reason.startswith("no answer") else "stopped"
-        denied = reason == PERMISSION_DENIED
-        hint = engine_hint(platform, permission_denied=denied)
-        raise EngineUnavailable(f"Docker {verb} while {doing}.", hint) from exc
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, FileNotFoundError):
-        return exc.filename is None
-    kinds = (ConnectionError, requests.exceptions.ConnectionError, requests.exceptions.Timeout)
-    return isinstance(exc, kinds)
-
-
-def check_image_platform(engine_info: EngineInfo, image_platforms: Iterable[str]) -> str | None:
-    """A warning when the course image has no variant this engine runs natively.
-
-    ``image_platforms``: ``os/arch[/variant]`` strings; ``unknown/unknown`` entries
-    (build attestations) are ignored. None: fine, or unknown (nothing given).
-    """
-    pairs = set()
-    for text in image_platforms:
-        parts = text.strip().lower().split("/")
-        if len(parts) >= 2 and "unknown" not in parts[:2]:
-            pairs.add((parts[0], normalise_architecture(parts[1])))
-    engine_os, arch = engine_info.os_type.lower() or "linux", engine_info.architecture
-    if not pairs or (engine_os, arch) in pairs:
-        return None
-    same_os = sorted(a for o, a in pairs if o == engine_os)
-    if same_os:
-        return (
-            f"This course's environment is built for {', '.join(same_os)} computers only, "
-            f"and yours is {arch}: it will run under emulation, slowly, and may not start "
-            "at all if emulation is not set up."
-        )
-    if engine_os == "windows":
-        return (
-            "Docker Desktop is set to run Windows containers, but this course needs Linux "
-            "containers: right-click the whale icon, choose 'Switch to Linux containers…', "
-            "then press Retry."
-        )
-    return f"This course's environment is not built for {engine_os} engines; it cannot run here."
-
-
-def describe(engine: Engine) -> list[str]:
-    """Human lines about the engine for the doctor command and the About view."""
-    info = engine.info
-    runs = f"Runs: {info.os_type}/{info.architecture}"
-    runs += f" on {info.operating_system}" if info.operating_system else ""
-    runs += f", kernel {info.kernel_version}" if info.kernel_version else ""
-    lines = [
-        f"Engine: {info.product or 'Docker Engine'} "
-        f"(version {info.engine_version}, API {info.api_version})",
-        f"Address: {engine.address} (found by {engine.found_by})",
-        runs,
-    ]
-    resources = [f"{info.total_memory / 2**30:.1f} GiB memory"] if info.total_memory else []
-    resources += [f"{info.cpus} CPUs"] if info.cpus else []
-    if resources:
-        lines.append("Available to containers: " + ", ".join(resources))
-    return lines + [f"Also tried: {a.address}: {a.reason}" for a in engine.tried]

@@ -17,7 +17,7 @@ import docker.errors
 
 from launcher.core import labels
 from launcher.core.catalogue import Course
-from launcher.core.engine import translate_engine_errors
+from launcher.core.engine_advice import translate_engine_errors
 from launcher.core.errors import NameClash
 from launcher.core.ports import LOOPBACK
 

@@ -18,7 +18,7 @@ from docker.types import Mount
 
 from launcher.core import labels
 from launcher.core.catalogue import Course
-from launcher.core.engine import translate_engine_errors
+from launcher.core.engine_advice import translate_engine_errors
 from launcher.core.environment import (
     PORTS_LABEL,
     EnvironmentStatus,

@@ -19,10 +19,7 @@ from hypothesis import strategies as st
 from launcher.core.catalogue import (
     BackupSpec,
     Catalogue,
-    CatalogueEntryError,
     Course,
-    ImageReference,
-    ImageReferenceError,
     Service,
     TokenSpec,
     Volume,
@@ -32,7 +29,9 @@ from launcher.core.catalogue import (
     parse_catalogue,
     parse_catalogue_bytes,
 )
+from launcher.core.catalogue_checks import CatalogueEntryError
 from launcher.core.errors import CatalogueError, UnknownCourse
+from launcher.core.image_reference import ImageReference, ImageReferenceError
 from launcher.core.resources import resource_path
 
 SOURCE = "/srv/tutor/my-catalogue.toml"

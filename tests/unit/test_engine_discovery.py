@@ -30,15 +30,12 @@ import docker.errors
 import pytest
 import requests
 
-from launcher.core.engine import (
+from launcher.core.engine import EngineInfo, NoEngineFound, engine_candidates, find_engine
+from launcher.core.engine_advice import (
     PERMISSION_DENIED,
-    EngineInfo,
-    NoEngineFound,
     check_image_platform,
     describe,
-    engine_candidates,
     engine_hint,
-    find_engine,
     translate_engine_errors,
 )
 from launcher.core.errors import EngineUnavailable

@@ -1,0 +1,161 @@
+"""Reading and checking the TOML tables of a course catalogue.
+
+:class:`CatalogueTable` wraps one table and knows where it sits in the file, so
+every problem it finds becomes a :class:`CatalogueEntryError` naming the file, the
+course and the key. The patterns and rules shared by the catalogue's checks (ids,
+variable names, web paths, memory sizes, container paths) live here too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from launcher.core.errors import CatalogueError
+
+FIX_HINT = (
+    "Ask whoever publishes this catalogue to correct it, or remove it from the "
+    "launcher's catalogue sources. Entries in lists are counted from 1."
+)
+
+
+class CatalogueEntryError(CatalogueError):
+    """A mistake at one key of a catalogue; ``key`` is a path like ``services[2].port``."""
+
+    def __init__(self, source: str, key: str, problem: str, course_id: str | None = None) -> None:
+        where = f'in course "{course_id}", ' if course_id else ""
+        stop = "" if problem.endswith((".", "?", ")")) else "."
+        super().__init__(
+            f'The course catalogue {source} has a mistake {where}at key "{key}": {problem}{stop}',
+            hint=FIX_HINT,
+        )
+        self.source = source
+        self.key = key
+        self.problem = problem
+        self.course_id = course_id
+
+
+ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+ID_RULE = "use lowercase letters, digits and '-' (not first or last), at most 64 characters"
+ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What Docker's SDK accepts: a number, then b, k, m or g (k, m and g may be followed by b).
+_MEMORY_RE = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,6})?)(?:([kmg])b?|b)?", re.IGNORECASE)
+MIN_MEMORY = 6 * 1024 * 1024  # Docker refuses smaller limits
+WEB_PATH_RE = re.compile(r"/[^\s\\#\x00-\x1f\x7f]*")
+
+
+def memory_bytes(text: str) -> int | None:
+    """The size a memory limit like ``"512m"`` stands for, or None if it is not one."""
+    match = _MEMORY_RE.fullmatch(text)
+    if not match:
+        return None
+    power = " kmg".index((match.group(2) or " ").lower())
+    return int(float(match.group(1)) * 1024**power)
+
+
+def value_kind(value: object) -> str:
+    """What kind of TOML value ``value`` is, in words for an error message."""
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a table"
+    kinds = {bool: "true/false", str: "text", int: "a whole number", float: "a decimal number"}
+    return kinds.get(type(value), "a date or time")
+
+
+class CatalogueTable:
+    """One TOML table being read, knowing where it is for error messages."""
+
+    def __init__(self, data: object, source: str, course_id: str | None, prefix: str) -> None:
+        self.source, self.course_id, self.prefix = source, course_id, prefix
+        if not isinstance(data, dict):
+            raise self.error("", f"it must be a table, not {value_kind(data)}")
+        self.data: dict[str, object] = data
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix and name else (name or self.prefix)
+
+    def error(self, name: str, problem: str) -> CatalogueEntryError:
+        return CatalogueEntryError(self.source, self.key(name), problem, self.course_id)
+
+    def check_keys(self, allowed: Iterable[str]) -> None:
+        known = list(allowed)
+        for name in self.data:
+            if name not in known and not name.startswith("x-"):
+                close = difflib.get_close_matches(name, known, n=1)
+                guess = f' (did you mean "{close[0]}"?)' if close else ""
+                raise self.error(
+                    name,
+                    f"this is not a known setting{guess}; settings starting with "
+                    '"x-" are ignored, for your own notes',
+                )
+
+    def text(self, name: str, default: str | None = None, blank_ok: bool = False) -> str:
+        """The text at ``name``; required unless a ``default`` is given."""
+        if name not in self.data:
+            if default is None:
+                raise self.error(name, "it is missing")
+            return default
+        value = self.data[name]
+        if not isinstance(value, str):
+            raise self.error(name, f"it must be text in quotes, not {value_kind(value)}")
+        if not (value.strip() or blank_ok) or not value.isprintable():
+            raise self.error(name, "it must not be empty or contain control characters")
+        return value
+
+    def match(
+        self, name: str, pattern: re.Pattern[str], rule: str, default: str | None = None
+    ) -> str:
+        value = self.text(name, default)
+        if not pattern.fullmatch(value):
+            raise self.error(name, f'"{value}" is not allowed here: {rule}')
+        return value
+
+    def integer(self, name: str, low: int, high: int) -> int:
+        value = self.data.get(name)
+        if name not in self.data:
+            raise self.error(name, "it is missing")
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            shown = value if type(value) is int else value_kind(value)
+            raise self.error(name, f"it must be a whole number from {low} to {high}, not {shown}")
+        return value
+
+    def tables(self, name: str) -> list[CatalogueTable]:
+        value = self.data.get(name, [])
+        if not isinstance(value, list):
+            raise self.error(
+                name, f"it must be a list of tables ([[...]]), not {value_kind(value)}"
+            )
+        key = self.key(name)
+        return [
+            CatalogueTable(v, self.source, self.course_id, f"{key}[{n}]")
+            for n, v in enumerate(value, 1)
+        ]
+
+    def words(self, name: str) -> tuple[str, ...]:
+        value = self.data.get(name)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.error(name, 'it must be a non-empty list of texts, like ["a", "b"]')
+        return tuple(str(v) for v in value)
+
+    def unique(self, name: str, value: str, seen: set[str], what: str) -> None:
+        if value.lower() in seen:
+            raise self.error(name, f'another {what} in this course already uses "{value}"')
+        seen.add(value.lower())
+
+
+def container_path(table: CatalogueTable, name: str) -> str:
+    value = table.text(name)
+    if (
+        not value.startswith("/")
+        or value.startswith("//")
+        or not PurePosixPath(value).name
+        or {".", ".."} & set(value.split("/"))
+        or any(ch in value for ch in ":\\")
+    ):
+        raise table.error(
+            name,
+            f'"{value}" must be an absolute folder path inside the container, like '
+            '"/home/ou/work" (not "/" itself; no ":", "\\", "." or "..")',
+        )
+    return str(PurePosixPath(value))
