@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,27 @@ def _open(launcher: Launcher, course_id: str, service: str | None) -> None:
     say("Opening your browser…")
     time.sleep(REDIRECT_KEEP_SECONDS)
     remove_redirect_file(redirect)
+
+
+def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
+    engine = launcher.engine
+    data = {"address": engine.address, "found_by": engine.found_by, **asdict(engine.info)}
+    lines = [
+        f"Docker engine {engine.info.engine_version} (API {engine.info.api_version}) at "
+        f"{engine.address}, found by {engine.found_by}",
+        f"{engine.info.operating_system or engine.info.os_type}, {engine.info.architecture}",
+    ]
+    _emit(args, data, lines)
+    return 0
+
+
+def _cmd_catalogues(args: argparse.Namespace, launcher: Launcher) -> int:
+    if args.add or args.remove:
+        sources = launcher.change_catalogue_sources(add=args.add, remove=args.remove)
+    else:
+        sources = list(launcher.settings.catalogue_sources)
+    _emit(args, sources, sources or ["(only the bundled catalogue)"])
+    return 0
 
 
 def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
@@ -147,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("paths", _cmd_paths, "show the folders the launcher writes to", as_json)
+    command("engine", _cmd_engine, "show which Docker engine is used and its version", as_json)
+    sources = command(
+        "catalogues", _cmd_catalogues, "list or change the catalogue sources", as_json
+    )
+    sources.add_argument("--add", metavar="PATH_OR_URL", help="remember another catalogue")
+    sources.add_argument("--remove", metavar="PATH_OR_URL", help="forget a catalogue")
     command("courses", _cmd_courses, "list the courses in the catalogue", as_json)
     status = command("status", _cmd_status, "show whether environments are running", as_json)
     status.add_argument("course", nargs="?", help="a course id (default: all)")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import docker.errors
+
 from launcher.core.catalogue import Catalogue, Course, merge_catalogues
-from launcher.core.catalogue_sources import load_catalogues
+from launcher.core.catalogue_sources import check_source, load_catalogues
 from launcher.core.engine import Engine, find_engine
+from launcher.core.engine_advice import check_image_platform
 from launcher.core.environment import (
     EnvironmentStatus,
     environment_status,
@@ -129,6 +132,9 @@ class Launcher:
             create_folder=create_folder,
         )
         result = start_environment(self.engine.client, request, progress=progress, cancel=cancel)
+        warning = self.platform_warning(course.id)
+        if warning:
+            result = replace(result, notices=(*result.notices, warning))
         self.settings = with_course(
             self.settings,
             course.id,
@@ -137,6 +143,32 @@ class Launcher:
         )
         save_settings(self.paths, self.settings)
         return result
+
+    def change_catalogue_sources(
+        self, *, add: str | None = None, remove: str | None = None
+    ) -> list[str]:
+        """Remember (or forget) a catalogue source; one being added must load now."""
+        sources = [s for s in self.settings.catalogue_sources if s != remove]
+        if add is not None:
+            source = check_source(add)
+            load_catalogues(
+                [source], self.paths.catalogue_cache, include_bundled=False, strict=True
+            )
+            if source not in sources:
+                sources.append(source)
+        self.settings = replace(self.settings, catalogue_sources=tuple(sources))
+        save_settings(self.paths, self.settings)
+        return sources
+
+    def platform_warning(self, course_id: str) -> str | None:
+        """A sentence when the course image is built for another processor than this one."""
+        course = self.course(course_id)
+        try:
+            image = self.engine.client.images.get(course.image)
+        except docker.errors.ImageNotFound:
+            return None
+        platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"
+        return check_image_platform(self.engine.info, [platform])
 
     def stop(self, course_id: str) -> bool:
         return stop_environment(self.engine.client, self.course(course_id))
