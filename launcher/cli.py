@@ -21,6 +21,7 @@ from launcher.core.browser import open_in_browser, remove_redirect_file
 from launcher.core.errors import LauncherError
 from launcher.core.launcher import Launcher
 from launcher.core.logs import setup_logging
+from launcher.core.operation import describe
 from launcher.core.paths import app_paths
 
 log = logging.getLogger("launcher.cli")
@@ -30,6 +31,35 @@ REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is re
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+class ProgressPrinter:
+    """Progress on stderr: one line rewritten in place on a terminal, else a plain line
+    whenever the sentence changes (at most every 2 s), so logs stay readable."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last_text = ""
+        self.last_time = 0.0
+
+    def __call__(self, progress: Any) -> None:
+        text = describe(progress)
+        now = time.monotonic()
+        final = getattr(progress, "phase", None) == "done"
+        if text == self.last_text or (
+            now - self.last_time < (0.25 if self.tty else 2) and not final
+        ):
+            return
+        self.last_text, self.last_time = text, now
+        if self.tty:
+            print(f"\r\033[K{text}", end="\n" if final else "", file=sys.stderr, flush=True)
+        else:
+            say(text)
+
+    def close(self) -> None:
+        if self.tty and self.last_text:
+            print(file=sys.stderr)
+        self.last_text = ""
 
 
 def _emit(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
@@ -103,13 +133,31 @@ def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
     course = launcher.course(args.course)
     say(f"Starting {course.display_name}…")
     folder = Path(args.folder) if args.folder else None
-    result = launcher.start(args.course, folder, create_folder=args.create_folder, progress=say)
+    printer = ProgressPrinter()
+    try:
+        result = launcher.start(
+            args.course, folder, create_folder=args.create_folder, progress=printer
+        )
+    finally:
+        printer.close()
     for notice in result.notices:
         say(notice)
     _emit(args, result.status.as_dict(), [f"{e.name}: {e.url}" for e in result.endpoints])
     say(f"{course.display_name} is ready. Your files are in {result.status.folder}.")
     if not args.no_browser and launcher.settings.open_browser:
         _open(launcher, args.course, None)
+    return 0
+
+
+def _cmd_install(args: argparse.Namespace, launcher: Launcher) -> int:
+    course = launcher.course(args.course)
+    say(f"Installing {course.display_name} ({course.image})…")
+    printer = ProgressPrinter()
+    try:
+        final = launcher.install(args.course, printer)
+    finally:
+        printer.close()
+    say(f"Installed: {final.describe()}")
     return 0
 
 
@@ -183,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--folder", help="the folder for your course files (remembered)")
     start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
     start.add_argument("--no-browser", action="store_true", help="do not open the browser")
+    install = command("install", _cmd_install, "download a course's environment")
+    install.add_argument("course")
     stop = command("stop", _cmd_stop, "stop a course's environment")
     stop.add_argument("course")
     remove = command("remove", _cmd_remove, "remove the environment (your folder is kept)")

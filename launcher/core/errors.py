@@ -59,3 +59,35 @@ class StartFailed(LauncherError):
 
 class SecretStoreError(LauncherError):
     pass
+
+
+class RegistryError(LauncherError):
+    """The course image server refused a request or answered with something unusable."""
+
+
+class RegistryUnreachable(RegistryError):
+    """No answer from the course image server: offline, stopped, blocked or a wrong name."""
+
+
+class RegistryAccessDenied(RegistryError):
+    """The course image server wants a login the launcher does not have (or rejected it)."""
+
+
+class RateLimited(RegistryError):
+    """Docker Hub's download limit for this network (or account) has been reached."""
+
+
+class UnsupportedPlatform(ImageNotFound):
+    """The course image exists, but not for this computer's kind of processor."""
+
+
+class PullFailed(LauncherError):
+    """The engine stopped downloading the course image for a reason not covered above."""
+
+
+class DiskFull(LauncherError):
+    """No space left for the course image; ``needed_bytes`` is at least what is missing."""
+
+    def __init__(self, message: str, hint: str = "", needed_bytes: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.needed_bytes = needed_bytes

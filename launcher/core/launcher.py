@@ -19,14 +19,18 @@ from launcher.core.catalogue_sources import check_source, load_catalogues
 from launcher.core.engine import Engine, find_engine
 from launcher.core.engine_advice import check_image_platform
 from launcher.core.environment import (
+    EnvironmentState,
     EnvironmentStatus,
     environment_status,
     remove_environment,
     stop_environment,
 )
 from launcher.core.errors import UsageError, WorkspaceError
+from launcher.core.install import pull_image
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.paths import AppPaths, app_paths
+from launcher.core.pull_progress import PullProgress
+from launcher.core.readiness import answering, ready_checks, ready_url
 from launcher.core.secrets import SecretStore, open_secret_store, token_for
 from launcher.core.settings import Settings, load_settings, save_settings, with_course
 from launcher.core.start import StartRequest, StartResult, start_environment
@@ -84,6 +88,16 @@ class Launcher:
         if self._engine is None:
             self._engine = find_engine(self.engine_address)
         return self._engine
+
+    @property
+    def connected_engine(self) -> Engine | None:
+        """The engine if one was found already; never looks for one."""
+        return self._engine
+
+    def connect(self) -> Engine:
+        """Look for the engine again (Retry after Docker was started)."""
+        self.close()
+        return self.engine
 
     def close(self) -> None:
         if self._engine is not None:
@@ -169,6 +183,31 @@ class Launcher:
             return None
         platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"
         return check_image_platform(self.engine.info, [platform])
+
+    def ready_services(self, course_id: str) -> set[str]:
+        """Names of the course's services that answer now (for Open buttons)."""
+        course = self.course(course_id)
+        status = self.status(course_id)
+        if status.state != EnvironmentState.RUNNING:
+            return set()
+        checks = ready_checks(course, status.ports, self.token(course_id))
+        answered = answering(checks)
+        up = {check.url for check in checks if check.service in answered}
+        return {
+            service.name
+            for service in course.services
+            if service.port in status.ports and ready_url(service, status.ports) in up
+        }
+
+    def install(
+        self,
+        course_id: str,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> PullProgress:
+        """Download the course image (again: an image that is present costs one check)."""
+        course = self.course(course_id)
+        return pull_image(self.engine.client, course, progress=progress, cancel=cancel)
 
     def stop(self, course_id: str) -> bool:
         return stop_environment(self.engine.client, self.course(course_id))

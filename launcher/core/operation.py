@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from launcher.core.errors import LauncherError
 
-Progress = Callable[[str], None]
+# What a long operation reports: a sentence for people, or a snapshot object with
+# ``describe()`` and ``fraction`` (``PullProgress``). Called as often as it likes.
+Progress = Callable[[Any], None]
 
 
-def no_progress(_message: str) -> None:
+def describe(progress: Any) -> str:
+    """The sentence for any progress value."""
+    text = getattr(progress, "describe", None)
+    return str(text()) if callable(text) else str(progress)
+
+
+def no_progress(_message: Any) -> None:
     """The progress callback of a caller that shows nothing."""
 
 

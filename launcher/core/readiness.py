@@ -4,14 +4,16 @@ poll the readiness URL (with the token in a header) instead of reading logs."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from launcher.core.catalogue import Course, Service
 from launcher.core.errors import StartFailed
 from launcher.core.operation import CancelToken, Progress
+from launcher.core.ports import LOOPBACK
 
 POLL_SECONDS = 0.1
 STATE_CHECK_SECONDS = 1.0
@@ -23,6 +25,21 @@ class ReadyCheck:
     service: str
     url: str
     token: str | None  # sent as "Authorization: token …" when the service needs it
+
+
+def ready_url(service: Service, ports: Mapping[int, int]) -> str:
+    return f"http://{LOOPBACK}:{ports[service.port]}{service.ready}"
+
+
+def ready_checks(course: Course, ports: Mapping[int, int], token: str | None) -> list[ReadyCheck]:
+    """One check per distinct readiness URL (services behind one server share it)."""
+    checks: dict[str, ReadyCheck] = {}
+    for service in course.services:
+        url = ready_url(service, ports)
+        if url not in checks:
+            needs = token if service.auth == "token" else None
+            checks[url] = ReadyCheck(service=service.name, url=url, token=needs)
+    return list(checks.values())
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
@@ -47,6 +64,11 @@ def _answers(check: ReadyCheck) -> tuple[bool, int | None]:
     except requests.RequestException:
         return False, None
     return response.status_code < 400, response.status_code
+
+
+def answering(checks: Sequence[ReadyCheck]) -> set[str]:
+    """The services whose readiness URL answers right now (one quick try each)."""
+    return {check.service for check in checks if _answers(check)[0]}
 
 
 def wait_until_ready(

@@ -28,11 +28,12 @@ from launcher.core.environment import (
     find_container,
     published_ports,
 )
-from launcher.core.errors import ImageNotFound, PortInUse, StartFailed
+from launcher.core.errors import PortInUse, StartFailed
 from launcher.core.hostpaths import mount_source
+from launcher.core.install import pull_image
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.ports import LOOPBACK, choose_port, port_is_free
-from launcher.core.readiness import ReadyCheck, wait_until_ready
+from launcher.core.readiness import ready_checks, wait_until_ready
 from launcher.core.sharing import needs_sharing, share_folder
 from launcher.core.workspace import check_folder, folder_owner
 
@@ -111,23 +112,17 @@ def _container_token(container: Any, course: Course) -> str | None:
     return None
 
 
-def ensure_image(client: docker.DockerClient, course: Course, progress: Progress) -> Any:
-    """The course image, pulled when it is not on this computer yet."""
+def ensure_image(
+    client: docker.DockerClient, course: Course, progress: Progress, cancel: CancelToken
+) -> Any:
+    """The course image; downloaded first when it is not on this computer. An image that
+    is present is used as it is: starting never waits on a registry."""
     try:
         return client.images.get(course.image)
     except docker.errors.ImageNotFound:
         pass
-    progress(f"Downloading {course.image}…")
-    ref = course.image_ref
-    try:
-        return client.images.pull(ref.name, tag=ref.digest or ref.tag)
-    except docker.errors.APIError as exc:
-        raise ImageNotFound(
-            f"The environment for {course.display_name} is not on this computer and could "
-            f"not be downloaded ({exc.explanation or exc}).",
-            "Check your internet connection and try again, or import the environment "
-            "from a file your tutor gave you.",
-        ) from exc
+    pull_image(client, course, progress=progress, cancel=cancel)
+    return client.images.get(course.image)
 
 
 def _image_user_uid(client: docker.DockerClient, container: Any, image: Any) -> int:
@@ -204,7 +199,7 @@ def start_environment(
     source = mount_source(folder, sys.platform)
     with translate_engine_errors(f"starting {course.display_name}"):
         existing = find_container(client, course)
-        image = ensure_image(client, course, progress)
+        image = ensure_image(client, course, progress, cancel)
         cancel.check()
         for attempt in range(3):
             ports, notices = _choose_ports(request, existing)
@@ -242,7 +237,7 @@ def start_environment(
         else:  # pragma: no cover - the loop always breaks or raises
             raise PortInUse("No free port could be used.", "Try again.")
         existing.reload()
-        checks = _ready_checks(course, ports, request.token)
+        checks = ready_checks(course, ports, request.token)
         wait_until_ready(
             existing, checks, cancel=cancel, progress=progress, timeout=request.ready_timeout
         )
@@ -256,13 +251,3 @@ def start_environment(
         ports=ports,
     )
     return StartResult(status=status, ports=ports, notices=tuple(notices))
-
-
-def _ready_checks(course: Course, ports: dict[int, int], token: str | None) -> list[ReadyCheck]:
-    checks: dict[str, ReadyCheck] = {}
-    for service in course.services:
-        url = f"http://{LOOPBACK}:{ports[service.port]}{service.ready}"
-        if url not in checks:
-            needs = token if service.auth == "token" else None
-            checks[url] = ReadyCheck(service=service.name, url=url, token=needs)
-    return list(checks.values())

@@ -58,3 +58,12 @@ def folder_owner(folder: Path) -> int:
     if os.name == "nt":
         return 0
     return folder.stat().st_uid
+
+
+def default_folder(code: str, presentation: str) -> Path:
+    """Where a course's files go unless the student picks another folder:
+    ``Documents/TM351-24J`` (the folder name the course guides use)."""
+    from platformdirs import user_documents_dir
+
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{code}-{presentation}")
+    return Path(user_documents_dir()) / safe

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from launcher import APP_NAME, __version__
-from launcher.ui.main_window import MainWindow
+from launcher.core.errors import LauncherError
+from launcher.core.launcher import Launcher
+from launcher.core.logs import setup_logging
+from launcher.core.paths import app_paths
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -24,6 +27,19 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 def run_gui() -> int:
     app = create_application()
-    window = MainWindow()
+    paths = app_paths()
+    setup_logging(paths)
+    try:
+        # Saved copies of online catalogues only: the window never waits on the network.
+        launcher = Launcher.open(paths=paths, offline=True)
+    except LauncherError as exc:
+        QMessageBox.critical(None, APP_NAME, f"{exc.message}\n\n{exc.hint}")
+        return exc.exit_code
+    from launcher.ui.main_window import MainWindow
+    from launcher.ui.opener import BrowserOpener
+
+    window = MainWindow(launcher, opener=BrowserOpener(paths.state / "open"))
     window.show()
+    if launcher.warnings:
+        window.statusBar().showMessage(" ".join(launcher.warnings))
     return app.exec()

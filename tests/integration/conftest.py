@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +99,15 @@ def student_area() -> Iterator[Path]:
     area.chmod(0o755)
     yield area
     shutil.rmtree(area, ignore_errors=True)
+
+
+@pytest.fixture
+def testbed_registry_stopped(testbed: TestbedState, launcher: Launcher) -> Iterator[None]:
+    """The course image is installed, then the registry is frozen (SIGSTOP): any request
+    to it would hang and fail, as on a train with no network."""
+    launcher.install("test-jupyter")
+    os.kill(testbed.registry_pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(testbed.registry_pid, signal.SIGCONT)

@@ -16,7 +16,7 @@ import docker
 import pytest
 
 from launcher.core import labels
-from launcher.core.errors import ImageNotFound, StartFailed, WorkspaceError
+from launcher.core.errors import RegistryUnreachable, StartFailed, WorkspaceError
 from launcher.core.launcher import Launcher
 from tests.integration.conftest import catalogue_text, make_student_folder
 from tests.integration.netns import probe_host
@@ -113,12 +113,12 @@ def test_image_missing_and_registry_unreachable(
     path.write_text(text)
     launcher = Launcher.open(catalogues=[str(path)], engine=testbed.docker_host)
     try:
-        with pytest.raises(ImageNotFound) as caught:
+        with pytest.raises(RegistryUnreachable) as caught:
             launcher.start("test-jupyter", make_student_folder(student_area, "i"))
     finally:
         launcher.close()
-    assert "could not be downloaded" in caught.value.message
-    assert "internet connection" in caught.value.hint
+    assert "could not be reached" in caught.value.message
+    assert "online" in caught.value.hint
     assert clean_engine.containers.list(all=True) == []
 
 

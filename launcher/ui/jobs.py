@@ -1,0 +1,145 @@
+"""Run core operations off the GUI thread, one at a time per environment.
+
+A ``Job`` wraps a core operation (a plain function taking a progress callback and a
+cancel token). Its latest progress is stored, not signalled: widgets read it on a
+timer, so a chatty pull never floods the event loop. Outcomes arrive as signals,
+which Qt queues onto the GUI thread; no widget is touched from a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from launcher.core.errors import LauncherError
+from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.paths import app_paths
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[Callable[[Any], None], CancelToken], Any]
+
+
+class Job(QObject):
+    succeeded = Signal(object)  # the operation's result
+    failed = Signal(str, str)  # message, hint: written for the student
+    cancelled = Signal()
+    done = Signal()  # after any of the three
+
+    def __init__(self, key: str, title: str, work: Work, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.title = title
+        self.work = work
+        self.cancel_token = CancelToken()
+        self._lock = threading.Lock()
+        self._progress: Any = None
+        self.running = False
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+    def report(self, progress: Any) -> None:
+        """Called from the worker thread, as often as it likes."""
+        with self._lock:
+            self._progress = progress
+
+    @property
+    def progress(self) -> Any:
+        with self._lock:
+            return self._progress
+
+    def run_here(self) -> None:
+        """Run the work in the calling (worker) thread and emit the outcome."""
+        try:
+            result = self.work(self.report, self.cancel_token)
+        except Cancelled:
+            self.cancelled.emit()
+        except LauncherError as exc:
+            log.info("%s failed: %s", self.title, exc.message, exc_info=True)
+            self.failed.emit(exc.message, exc.hint)
+        except Exception as exc:
+            log.exception("%s failed unexpectedly", self.title)
+            self.failed.emit(
+                f"Something went wrong while {self.title.lower()} ({type(exc).__name__}).",
+                f"The details are in {app_paths().log_file}; please send it to your tutor.",
+            )
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.done.emit()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.job.run_here()
+
+
+class JobRunner(QObject):
+    """Starts jobs on a thread pool; jobs with the same key run one after another."""
+
+    job_started = Signal(object)
+    job_finished = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(8)
+        self._queues: dict[str, deque[Job]] = {}
+        self._active: dict[str, Job] = {}
+
+    def submit(self, job: Job) -> Job:
+        job.setParent(self)
+        job.done.connect(lambda: self._finished(job))
+        self._queues.setdefault(job.key, deque()).append(job)
+        if job.key not in self._active:
+            self._start_next(job.key)
+        return job
+
+    def active(self, key: str) -> Job | None:
+        return self._active.get(key)
+
+    def busy(self, key: str) -> bool:
+        return key in self._active
+
+    def _start_next(self, key: str) -> None:
+        queue = self._queues.get(key)
+        if not queue:
+            self._queues.pop(key, None)
+            return
+        job = queue.popleft()
+        self._active[key] = job
+        job.running = True
+        self.job_started.emit(job)
+        self.pool.start(_Runnable(job))
+
+    def _finished(self, job: Job) -> None:
+        job.running = False
+        if self._active.get(job.key) is job:
+            del self._active[job.key]
+        self.job_finished.emit(job)
+        job.deleteLater()
+        self._start_next(job.key)
+
+    def cancel_all(self) -> None:
+        for queue in self._queues.values():
+            for job in queue:
+                job.cancel()
+            queue.clear()
+        for job in self._active.values():
+            job.cancel()
+
+    def shut_down(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel everything and wait for the workers; True when all stopped in time."""
+        self.cancel_all()
+        return bool(self.pool.waitForDone(timeout_ms))

@@ -1,0 +1,59 @@
+"""GUI fixtures: the real main window over a launcher pointed at the test engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+from pytestqt.qtbot import QtBot
+
+from launcher.core.launcher import Launcher
+from launcher.ui.main_window import MainWindow
+from tests.integration.conftest import course_catalogue, launcher, student_area
+
+__all__ = ["course_catalogue", "launcher", "student_area"]  # fixtures shared with integration
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+class CapturedOpener:
+    """Stands in for the browser: records what "Open" would have opened."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def __call__(self, url: str) -> None:
+        self.urls.append(url)
+
+
+def screenshot(window: MainWindow, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    assert window.grab().save(str(path)), f"could not save {path}"
+    return path
+
+
+@pytest.fixture
+def opener() -> CapturedOpener:
+    return CapturedOpener()
+
+
+def open_window(qtbot: QtBot, launcher: Launcher, opener: CapturedOpener) -> MainWindow:
+    window = MainWindow(launcher, opener=opener)
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(
+    qtbot: QtBot, launcher: Launcher, opener: CapturedOpener, clean_engine: docker.DockerClient
+) -> Iterator[MainWindow]:
+    main = open_window(qtbot, launcher, opener)
+    qtbot.waitUntil(lambda: main.engine_ok, timeout=15_000)
+    yield main
+    main.close()
