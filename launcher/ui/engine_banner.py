@@ -50,10 +50,13 @@ def _escape(text: str) -> str:
 
 
 def _linkify(text: str) -> str:
-    words = []
-    for word in _escape(text).split(" "):
-        bare = word.rstrip(".,;)")
-        if bare.startswith("https://"):
-            word = word.replace(bare, f'<a href="{bare}">{bare}</a>')
-        words.append(word)
-    return " ".join(words).replace("\n", "<br>")
+    lines = []
+    for line in _escape(text).split("\n"):
+        words = []
+        for word in line.split(" "):
+            bare = word.rstrip(".,;)")
+            if bare.startswith("https://"):
+                word = word.replace(bare, f'<a href="{bare}">{bare}</a>')
+            words.append(word)
+        lines.append(" ".join(words))
+    return "<br>".join(lines)

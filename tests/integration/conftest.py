@@ -84,6 +84,14 @@ def launcher(
     opened.close()
 
 
+def remove_all_images(client: docker.DockerClient) -> None:
+    """An engine that has downloaded nothing yet (the registry keeps every image)."""
+    for container in client.containers.list(all=True):
+        container.remove(force=True)
+    for image in client.images.list():
+        client.images.remove(image.id, force=True)
+
+
 def make_student_folder(parent: Path, name: str) -> Path:
     folder = parent / name
     folder.mkdir()

@@ -14,14 +14,7 @@ from launcher.core.launcher import Launcher
 from launcher.core.operation import Cancelled, CancelToken
 from launcher.core.pull_progress import PullPhase, PullProgress
 from launcher.core.registry import RegistryClient
-from tests.integration.conftest import make_student_folder
-
-
-def remove_all_images(client: docker.DockerClient) -> None:
-    for container in client.containers.list(all=True):
-        container.remove(force=True)
-    for image in client.images.list():
-        client.images.remove(image.id, force=True)
+from tests.integration.conftest import make_student_folder, remove_all_images
 
 
 def manifest_total(launcher: Launcher, course_id: str) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from launcher.core.launcher import Launcher
@@ -31,6 +32,8 @@ class CapturedOpener:
 def screenshot(window: MainWindow, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    for _ in range(3):  # let pending layout changes (a label that grew) settle first
+        QApplication.processEvents()
     assert window.grab().save(str(path)), f"could not save {path}"
     return path
 

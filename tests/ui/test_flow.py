@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from launcher.core.environment import EnvironmentState
 from launcher.ui.main_window import MainWindow
-from tests.integration.conftest import make_student_folder
+from tests.integration.conftest import make_student_folder, remove_all_images
 from tests.ui.conftest import CapturedOpener, screenshot
 
 
@@ -18,6 +18,7 @@ def test_install_start_open_stop(
     qtbot: QtBot, window: MainWindow, opener: CapturedOpener, student_area: Path,
     clean_engine: docker.DockerClient,
 ) -> None:  # fmt: skip
+    remove_all_images(clean_engine)
     window.select_course("test-jupyter")
     screenshot(window, "course-list")
     folder = make_student_folder(student_area, "gui")

@@ -1,0 +1,57 @@
+"""A Docker socket that appears later: forwards a new unix socket to the test engine's.
+
+It stands in for Docker Desktop being started while the launcher waits: the address
+the launcher looks at answers nothing until ``start()``, then is the real engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+import threading
+from pathlib import Path
+
+
+def _pipe(source: socket.socket, target: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    with contextlib.suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
+class _Forward(socketserver.BaseRequestHandler):
+    server: EngineProxy
+
+    def handle(self) -> None:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as upstream:
+            upstream.connect(self.server.upstream)
+            back = threading.Thread(target=_pipe, args=(upstream, self.request), daemon=True)
+            back.start()
+            _pipe(self.request, upstream)
+            back.join(timeout=30)
+
+
+class EngineProxy(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+
+    def __init__(self, path: Path, upstream: str) -> None:
+        self.path = path
+        self.upstream = upstream
+        super().__init__(str(path), _Forward, bind_and_activate=False)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.server_bind()
+        self.server_activate()
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join()
+        self.server_close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()

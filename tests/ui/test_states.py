@@ -1,0 +1,169 @@
+"""The window's other states: Docker missing then started, cancel, two services,
+errors — and every control named and reachable by keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from launcher.core.environment import EnvironmentState
+from launcher.core.launcher import Launcher
+from launcher.ui.main_window import MainWindow
+from tests.integration.conftest import make_student_folder, remove_all_images
+from tests.testbed.testbed import TestbedState
+from tests.ui.conftest import CapturedOpener, open_window, screenshot
+from tests.ui.engine_proxy import EngineProxy
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def late_engine(tmp_path: Path, testbed: TestbedState) -> Iterator[EngineProxy]:
+    proxy = EngineProxy(tmp_path / "docker.sock", testbed.docker_host.removeprefix("unix://"))
+    yield proxy
+    proxy.stop()
+
+
+def test_docker_missing_then_started_is_noticed_by_itself(
+    qtbot: QtBot, late_engine: EngineProxy, course_catalogue: Path, opener: CapturedOpener,
+    clean_engine: docker.DockerClient,
+) -> None:  # fmt: skip
+    launcher = Launcher.open(
+        catalogues=[str(course_catalogue)], engine=f"unix://{late_engine.path}"
+    )
+    window = open_window(qtbot, launcher, opener)
+    window.engine_timer.setInterval(300)  # the real one waits 5 s between looks
+    try:
+        qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
+        assert window.banner.isVisible()
+        assert "Docker" in window.banner.title.text()
+        assert not window.page.start.isEnabled()
+        screenshot(window, "engine-missing")
+        late_engine.start()  # Docker Desktop finishes starting
+        qtbot.waitUntil(lambda: window.engine_ok, timeout=10_000)
+        qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: "test-jupyter" in window.statuses, timeout=10_000)
+        qtbot.waitUntil(lambda: window.page.start.isEnabled(), timeout=5_000)
+    finally:
+        window.close()
+        launcher.close()
+
+
+def test_retry_button_checks_again(
+    qtbot: QtBot, late_engine: EngineProxy, course_catalogue: Path, opener: CapturedOpener,
+) -> None:  # fmt: skip
+    launcher = Launcher.open(
+        catalogues=[str(course_catalogue)], engine=f"unix://{late_engine.path}"
+    )
+    window = open_window(qtbot, launcher, opener)
+    try:
+        qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
+        window.engine_timer.stop()  # only the button may find it now
+        late_engine.start()
+        qtbot.mouseClick(window.banner.retry, LEFT)
+        qtbot.waitUntil(lambda: window.engine_ok, timeout=10_000)
+    finally:
+        window.close()
+        launcher.close()
+
+
+def test_cancel_during_install(
+    qtbot: QtBot, window: MainWindow, clean_engine: docker.DockerClient
+) -> None:
+    remove_all_images(clean_engine)
+    window.select_course("test-multi")
+    qtbot.mouseClick(window.page.install, LEFT)
+    qtbot.waitUntil(window.page.cancel.isEnabled, timeout=5_000)
+    qtbot.mouseClick(window.page.cancel, LEFT)
+    qtbot.waitUntil(lambda: not window.runner.busy("env:test-multi"), timeout=30_000)
+    qtbot.waitUntil(window.page.install.isEnabled, timeout=5_000)
+    assert "Cancelled" in window.statusBar().currentMessage()
+    assert "test-multi" not in window.errors
+    with pytest.raises(docker.errors.ImageNotFound):
+        clean_engine.images.get(window.launcher.course("test-multi").image)
+
+
+def test_second_service_open_button(
+    qtbot: QtBot, window: MainWindow, opener: CapturedOpener, student_area: Path
+) -> None:
+    window.launcher.settings = type(window.launcher.settings)(open_browser=False)
+    window.select_course("test-multi")
+    window.page.folder.setText(str(make_student_folder(student_area, "two")))
+    qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
+    qtbot.mouseClick(window.page.start, LEFT)
+    ui_button = lambda: window.page.service_buttons["Database UI"][0]  # noqa: E731
+    qtbot.waitUntil(lambda: ui_button().isEnabled(), timeout=180_000)
+    screenshot(window, "running-two-services")
+    qtbot.mouseClick(ui_button(), LEFT)
+    assert opener.urls and "token" not in opener.urls[-1]
+    page = requests.get(opener.urls[-1], timeout=10)
+    assert "Course database UI" in page.text
+    assert window.statuses["test-multi"].state == EnvironmentState.RUNNING
+
+
+def test_error_is_a_sentence_with_a_next_step(
+    qtbot: QtBot, window: MainWindow, student_area: Path
+) -> None:
+    window.select_course("test-jupyter")
+    window.page.folder.setText(str(student_area / "a-file"))
+    (student_area / "a-file").write_text("not a folder")
+    qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
+    qtbot.mouseClick(window.page.start, LEFT)
+    qtbot.waitUntil(lambda: "test-jupyter" in window.errors, timeout=10_000)
+    message, hint = window.errors["test-jupyter"]
+    assert "is a file" in message and hint
+    qtbot.waitUntil(lambda: "is a file" in window.page.status_text.text(), timeout=5_000)
+    assert hint in window.page.status_text.text()
+    assert "Traceback" not in window.page.status_text.text()
+    screenshot(window, "error")
+
+
+INTERACTIVE = (QAbstractButton, QLineEdit, QAbstractItemView, QPlainTextEdit)
+
+
+def _visible_interactive(root: QWidget) -> list[QWidget]:
+    return [
+        w for w in root.findChildren(QWidget)
+        if isinstance(w, INTERACTIVE) and w.isVisible() and w.window() is root
+    ]  # fmt: skip
+
+
+def test_every_control_has_a_name_and_is_reachable_by_keyboard(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.select_course("test-multi")
+    qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
+    controls = _visible_interactive(window)
+    assert len(controls) >= 10
+    unnamed = []
+    for widget in controls:
+        interface = QAccessible.queryAccessibleInterface(widget)
+        if interface is None or not interface.text(QAccessible.Text.Name).strip():
+            unnamed.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    assert not unnamed, f"controls without an accessible name: {unnamed}"
+
+    window.activateWindow()
+    window.course_list.setFocus()
+    reached: set[int] = set()
+    for _ in range(len(controls) * 3):
+        focused = window.focusWidget()
+        if focused is not None:
+            reached.add(id(focused))
+        window.focusNextChild()
+    enabled = [w for w in controls if w.isEnabled() and w.focusPolicy() != Qt.FocusPolicy.NoFocus]
+    missed = [type(w).__name__ + ":" + w.accessibleName() for w in enabled if id(w) not in reached]
+    assert not missed, f"not reachable with Tab: {missed}"
