@@ -81,22 +81,6 @@ def test_retry_button_checks_again(
         launcher.close()
 
 
-def test_cancel_during_install(
-    qtbot: QtBot, window: MainWindow, clean_engine: docker.DockerClient
-) -> None:
-    remove_all_images(clean_engine)
-    window.select_course("test-multi")
-    qtbot.mouseClick(window.page.install, LEFT)
-    qtbot.waitUntil(window.page.cancel.isEnabled, timeout=5_000)
-    qtbot.mouseClick(window.page.cancel, LEFT)
-    qtbot.waitUntil(lambda: not window.runner.busy("env:test-multi"), timeout=30_000)
-    qtbot.waitUntil(window.page.install.isEnabled, timeout=5_000)
-    assert "Cancelled" in window.statusBar().currentMessage()
-    assert "test-multi" not in window.errors
-    with pytest.raises(docker.errors.ImageNotFound):
-        clean_engine.images.get(window.launcher.course("test-multi").image)
-
-
 def test_second_service_open_button(
     qtbot: QtBot, window: MainWindow, opener: CapturedOpener, student_area: Path
 ) -> None:
@@ -113,6 +97,22 @@ def test_second_service_open_button(
     page = requests.get(opener.urls[-1], timeout=10)
     assert "Course database UI" in page.text
     assert window.statuses["test-multi"].state == EnvironmentState.RUNNING
+
+
+def test_cancel_during_install(
+    qtbot: QtBot, window: MainWindow, clean_engine: docker.DockerClient
+) -> None:
+    remove_all_images(clean_engine)
+    window.select_course("test-multi")
+    qtbot.mouseClick(window.page.install, LEFT)
+    qtbot.waitUntil(window.page.cancel.isEnabled, timeout=5_000)
+    qtbot.mouseClick(window.page.cancel, LEFT)
+    qtbot.waitUntil(lambda: not window.runner.busy("env:test-multi"), timeout=30_000)
+    qtbot.waitUntil(window.page.install.isEnabled, timeout=5_000)
+    assert "Cancelled" in window.statusBar().currentMessage()
+    assert "test-multi" not in window.errors
+    with pytest.raises(docker.errors.ImageNotFound):
+        clean_engine.images.get(window.launcher.course("test-multi").image)
 
 
 def test_error_is_a_sentence_with_a_next_step(
