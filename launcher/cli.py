@@ -7,72 +7,30 @@ Exit codes: 0 success, 1 the operation failed, 2 usage or catalogue error,
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import asdict
+from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from launcher import __version__
+from launcher.cli_support import Handler, ProgressPrinter, emit, say
 from launcher.core.browser import open_in_browser, remove_redirect_file
 from launcher.core.errors import LauncherError
 from launcher.core.launcher import Launcher
 from launcher.core.logs import setup_logging
-from launcher.core.operation import describe
 from launcher.core.paths import app_paths
 
 log = logging.getLogger("launcher.cli")
-Handler = Callable[[argparse.Namespace, Launcher], int]
-REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is removed
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-class ProgressPrinter:
-    """Progress on stderr: one line rewritten in place on a terminal, else a plain line
-    whenever the sentence changes (at most every 2 s), so logs stay readable."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last_text = ""
-        self.last_time = 0.0
-
-    def __call__(self, progress: Any) -> None:
-        text = describe(progress)
-        now = time.monotonic()
-        final = getattr(progress, "phase", None) == "done"
-        if text == self.last_text or (
-            now - self.last_time < (0.25 if self.tty else 2) and not final
-        ):
-            return
-        self.last_text, self.last_time = text, now
-        if self.tty:
-            print(f"\r\033[K{text}", end="\n" if final else "", file=sys.stderr, flush=True)
-        else:
-            say(text)
-
-    def close(self) -> None:
-        if self.tty and self.last_text:
-            print(file=sys.stderr)
-        self.last_text = ""
-
-
-def _emit(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, sort_keys=True))
-    else:
-        for line in lines:
-            print(line)
+REDIRECT_KEEP_SECONDS = 10
+# Modules that add more sub-commands through their ``register(command)``.
+COMMAND_MODULES: tuple[str, ...] = ()  # the browser reads the redirect file, then it is removed
 
 
 def _cmd_paths(args: argparse.Namespace, launcher: Launcher) -> int:
     paths = {name: str(path) for name, path in launcher.paths.all().items()}
-    _emit(args, paths, [f"{name:7} {path}" for name, path in paths.items()])
+    emit(args, paths, [f"{name:7} {path}" for name, path in paths.items()])
     return 0
 
 
@@ -82,7 +40,7 @@ def _cmd_courses(args: argparse.Namespace, launcher: Launcher) -> int:
          "image": c.image, "source": c.source}
         for c in launcher.catalogue
     ]  # fmt: skip
-    _emit(args, rows, [f"{r['id']:28} {r['code']} {r['presentation']}  {r['title']}" for r in rows])
+    emit(args, rows, [f"{r['id']:28} {r['code']} {r['presentation']}  {r['title']}" for r in rows])
     return 0
 
 
@@ -92,7 +50,7 @@ def _cmd_status(args: argparse.Namespace, launcher: Launcher) -> int:
     for status in statuses:
         lines.append(f"{status.course_id:28} {status.state.value}")
         lines += [f"    {e.name}: {e.url}" for e in status.endpoints if status.state == "running"]
-    _emit(args, [s.as_dict() for s in statuses], lines)
+    emit(args, [s.as_dict() for s in statuses], lines)
     return 0
 
 
@@ -116,7 +74,7 @@ def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
         f"{engine.address}, found by {engine.found_by}",
         f"{engine.info.operating_system or engine.info.os_type}, {engine.info.architecture}",
     ]
-    _emit(args, data, lines)
+    emit(args, data, lines)
     return 0
 
 
@@ -125,7 +83,7 @@ def _cmd_catalogues(args: argparse.Namespace, launcher: Launcher) -> int:
         sources = launcher.change_catalogue_sources(add=args.add, remove=args.remove)
     else:
         sources = list(launcher.settings.catalogue_sources)
-    _emit(args, sources, sources or ["(only the bundled catalogue)"])
+    emit(args, sources, sources or ["(only the bundled catalogue)"])
     return 0
 
 
@@ -142,7 +100,7 @@ def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
         printer.close()
     for notice in result.notices:
         say(notice)
-    _emit(args, result.status.as_dict(), [f"{e.name}: {e.url}" for e in result.endpoints])
+    emit(args, result.status.as_dict(), [f"{e.name}: {e.url}" for e in result.endpoints])
     say(f"{course.display_name} is ready. Your files are in {result.status.folder}.")
     if not args.no_browser and launcher.settings.open_browser:
         _open(launcher, args.course, None)
@@ -210,23 +168,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(
-        name: str, handler: Handler, help_text: str, *parents: argparse.ArgumentParser
+        name: str, handler: Handler, help_text: str, *, json: bool = False
     ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, parents=[common, *parents])
+        parents = [common, as_json] if json else [common]
+        sub = commands.add_parser(name, help=help_text, parents=parents)
         sub.set_defaults(handler=handler)
         return sub
 
-    command("paths", _cmd_paths, "show the folders the launcher writes to", as_json)
-    command("engine", _cmd_engine, "show which Docker engine is used and its version", as_json)
+    command("paths", _cmd_paths, "show the folders the launcher writes to", json=True)
+    command("engine", _cmd_engine, "show which Docker engine is used and its version", json=True)
     sources = command(
-        "catalogues", _cmd_catalogues, "list or change the catalogue sources", as_json
+        "catalogues", _cmd_catalogues, "list or change the catalogue sources", json=True
     )
     sources.add_argument("--add", metavar="PATH_OR_URL", help="remember another catalogue")
     sources.add_argument("--remove", metavar="PATH_OR_URL", help="forget a catalogue")
-    command("courses", _cmd_courses, "list the courses in the catalogue", as_json)
-    status = command("status", _cmd_status, "show whether environments are running", as_json)
+    command("courses", _cmd_courses, "list the courses in the catalogue", json=True)
+    status = command("status", _cmd_status, "show whether environments are running", json=True)
     status.add_argument("course", nargs="?", help="a course id (default: all)")
-    start = command("start", _cmd_start, "start a course's environment", as_json)
+    start = command("start", _cmd_start, "start a course's environment", json=True)
     start.add_argument("course")
     start.add_argument("--folder", help="the folder for your course files (remembered)")
     start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
@@ -245,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub = command(name, handler, text)
         sub.add_argument("course")
         sub.add_argument("--service", help="which service (default: the first)")
+    for module_name in COMMAND_MODULES:
+        import_module(module_name).register(command)
     return parser
 
 
