@@ -14,6 +14,7 @@ REQUIRED = {
     "docker-registry": "docker-registry",
     "debootstrap": "debootstrap",
     "Xvfb": "xvfb",
+    "chromium": "chromium",
 }
 _SBIN = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 
