@@ -37,6 +37,7 @@ import docker
 import docker.errors
 from docker.tls import TLSConfig
 
+from launcher.core import docker_transport
 from launcher.core.engine_advice import (
     PERMISSION_DENIED,
     NotAnEngineError,
@@ -46,6 +47,7 @@ from launcher.core.engine_advice import (
 )
 from launcher.core.errors import EngineUnavailable
 
+docker_transport.apply()
 log = logging.getLogger(__name__)
 
 _MIN_API = "1.24"

@@ -17,7 +17,7 @@ import docker.errors
 from launcher.core.catalogue import Catalogue, Course, merge_catalogues
 from launcher.core.catalogue_sources import check_source, load_catalogues
 from launcher.core.engine import Engine, find_engine
-from launcher.core.engine_advice import check_image_platform
+from launcher.core.engine_advice import check_image_platform, translate_engine_errors
 from launcher.core.environment import (
     EnvironmentState,
     EnvironmentStatus,
@@ -178,7 +178,8 @@ class Launcher:
         """A sentence when the course image is built for another processor than this one."""
         course = self.course(course_id)
         try:
-            image = self.engine.client.images.get(course.image)
+            with translate_engine_errors(f"checking {course.display_name}"):
+                image = self.engine.client.images.get(course.image)
         except docker.errors.ImageNotFound:
             return None
         platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import sys
 import tarfile
 from dataclasses import dataclass, replace
@@ -38,6 +39,7 @@ from launcher.core.sharing import needs_sharing, share_folder
 from launcher.core.workspace import check_folder, folder_owner
 
 READY_TIMEOUT = 180.0
+log = logging.getLogger(__name__)
 _PORT_ERRORS = ("port is already allocated", "address already in use")
 
 
@@ -218,7 +220,11 @@ def start_environment(
                 if _engine_shares_host_files(client):
                     uid = _image_user_uid(client, existing, image)
                     if needs_sharing(folder, uid):
-                        share_folder(folder, folder_owner(folder), uid)
+                        shared = share_folder(folder, folder_owner(folder), uid)
+                        log.info(
+                            "sharing %s with container uid %s: %s (%s skipped) %s",
+                            folder, uid, shared.applied, shared.skipped, shared.reason,
+                        )  # fmt: skip
             cancel.check()
             try:
                 if container_state(existing).value != "running":

@@ -16,10 +16,16 @@ import docker
 import pytest
 
 from launcher.core import labels
-from launcher.core.errors import RegistryUnreachable, StartFailed, WorkspaceError
+from launcher.core.errors import (
+    EngineUnavailable,
+    RegistryUnreachable,
+    StartFailed,
+    WorkspaceError,
+)
 from launcher.core.launcher import Launcher
 from tests.integration.conftest import catalogue_text, make_student_folder
 from tests.integration.netns import probe_host
+from tests.testbed.engine_proxy import EngineProxy
 from tests.testbed.testbed import TestbedState
 
 
@@ -183,3 +189,31 @@ def test_killed_cli_during_start_is_adopted_by_the_next_start(
     after = clean_engine.containers.list(all=True, filters=labels.course_filter("test-jupyter"))
     assert [c.id for c in after] == [made[0].id]  # adopted, not duplicated
     assert result.status.state == "running"
+
+
+def test_engine_stopping_mid_start_is_a_message_not_a_traceback(
+    testbed: TestbedState, course_catalogue: Path, student_area: Path, tmp_path: Path,
+    clean_engine: docker.DockerClient,
+) -> None:  # fmt: skip
+    proxy = EngineProxy(tmp_path / "docker.sock", testbed.docker_host.removeprefix("unix://"))
+    proxy.start()
+    launcher = Launcher.open(catalogues=[str(course_catalogue)], engine=f"unix://{proxy.path}")
+    launcher.install("test-jupyter")
+
+    def quit_docker_while_waiting(message: object) -> None:
+        if str(message).startswith("Starting Jupyter"):
+            proxy.stop()
+
+    try:
+        with pytest.raises(EngineUnavailable) as caught:
+            launcher.start(
+                "test-jupyter",
+                make_student_folder(student_area, "e"),
+                progress=quit_docker_while_waiting,
+            )
+    finally:
+        proxy.stop()
+        launcher.close()
+    assert caught.value.message.startswith("Docker stopped while")
+    assert "TEST1 24J" in caught.value.message
+    assert "Start Docker" in caught.value.hint

@@ -24,9 +24,9 @@ from launcher.core.environment import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.ui.main_window import MainWindow
 from tests.integration.conftest import make_student_folder, remove_all_images
+from tests.testbed.engine_proxy import EngineProxy
 from tests.testbed.testbed import TestbedState
 from tests.ui.conftest import CapturedOpener, open_window, screenshot
-from tests.ui.engine_proxy import EngineProxy
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -1,4 +1,5 @@
-"""A Docker socket that appears later: forwards a new unix socket to the test engine's.
+"""A Docker socket that appears (or disappears) on cue: forwards a unix socket to the
+test engine's.
 
 It stands in for Docker Desktop being started while the launcher waits: the address
 the launcher looks at answers nothing until ``start()``, then is the real engine.
@@ -26,6 +27,7 @@ class _Forward(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as upstream:
+            self.server.track(self.request, upstream)
             upstream.connect(self.server.upstream)
             back = threading.Thread(target=_pipe, args=(upstream, self.request), daemon=True)
             back.start()
@@ -41,6 +43,12 @@ class EngineProxy(socketserver.ThreadingUnixStreamServer):
         self.upstream = upstream
         super().__init__(str(path), _Forward, bind_and_activate=False)
         self._thread: threading.Thread | None = None
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def track(self, *sockets: socket.socket) -> None:
+        with self._lock:
+            self._open.extend(sockets)
 
     def start(self) -> None:
         self.server_bind()
@@ -49,9 +57,16 @@ class EngineProxy(socketserver.ThreadingUnixStreamServer):
         self._thread.start()
 
     def stop(self) -> None:
+        """Docker quits: no new connections, and the open ones are cut."""
         if self._thread is not None:
             self.shutdown()
             self._thread.join()
+            self._thread = None
         self.server_close()
+        with self._lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self._open.clear()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
