@@ -23,9 +23,13 @@ from launcher.core.logs import setup_logging
 from launcher.core.paths import app_paths
 
 log = logging.getLogger("launcher.cli")
-REDIRECT_KEEP_SECONDS = 10
+REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is removed
 # Modules that add more sub-commands through their ``register(command)``.
-COMMAND_MODULES: tuple[str, ...] = ()  # the browser reads the redirect file, then it is removed
+COMMAND_MODULES: tuple[str, ...] = (
+    "launcher.cli_images",
+    "launcher.cli_maintenance",
+    "launcher.cli_tutor",
+)
 
 
 def _cmd_paths(args: argparse.Namespace, launcher: Launcher) -> int:

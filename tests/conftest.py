@@ -16,7 +16,14 @@ import pytest
 
 from tests.testbed.config import locations
 from tests.testbed.lock import exclusive_use
-from tests.testbed.testbed import TestbedState, TestbedUnavailable, bring_up, read_state, tear_down
+from tests.testbed.testbed import (
+    TestbedState,
+    TestbedUnavailable,
+    bring_up,
+    read_state,
+    tear_down,
+    with_current_images,
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -40,7 +47,9 @@ def testbed() -> Iterator[TestbedState]:
     with exclusive_use(locations().run):
         state = read_state()
         started_here = False
-        if state is None:
+        if state is not None:
+            state = with_current_images(state)
+        else:
             try:
                 state = bring_up()
             except TestbedUnavailable as exc:

@@ -91,3 +91,11 @@ class DiskFull(LauncherError):
     def __init__(self, message: str, hint: str = "", needed_bytes: int | None = None) -> None:
         super().__init__(message, hint)
         self.needed_bytes = needed_bytes
+
+
+class ArchiveError(LauncherError):
+    """A take-away file is not one, is incomplete or damaged, or cannot be written."""
+
+
+class UpdateCheckFailed(LauncherError):
+    """Whether a newer course image exists cannot be told (offline, server down …)."""

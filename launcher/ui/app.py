@@ -1,16 +1,19 @@
-"""Start the window."""
+"""Start the window (or, when a launcher is already running, bring that one forward)."""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from launcher import APP_NAME, __version__
-from launcher.core.errors import LauncherError
-from launcher.core.launcher import Launcher
-from launcher.core.logs import setup_logging
-from launcher.core.paths import app_paths
+from launcher.ui.single_instance import SingleInstance
+
+BENCH_VARIABLE = "COURSE_LAUNCHER_BENCH"  # "1": say on stderr when the window is first drawn
+BENCH_MARKER = "course-launcher-bench: window shown at"
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -25,8 +28,29 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+class FirstPaint(QObject):
+    """Writes the time of the window's first paint to stderr (for benchmarks/)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(f"{BENCH_MARKER} {time.time():.6f}", file=sys.stderr, flush=True)
+        return False
+
+
 def run_gui() -> int:
     app = create_application()
+    instance = SingleInstance(parent=app)
+    if not instance.claim():
+        return 0  # the launcher already running comes forward instead
+    # Only the first launch loads the core (and with it the Docker SDK).
+    from launcher.core.errors import LauncherError
+    from launcher.core.launcher import Launcher
+    from launcher.core.logs import setup_logging
+    from launcher.core.paths import app_paths
+    from launcher.ui.tray import app_icon
+
+    app.setWindowIcon(app_icon())
     paths = app_paths()
     setup_logging(paths)
     try:
@@ -39,6 +63,14 @@ def run_gui() -> int:
     from launcher.ui.opener import BrowserOpener
 
     window = MainWindow(launcher, opener=BrowserOpener(paths.state / "open"))
+    instance.activate_requested.connect(window.bring_forward)
+    window.closed.connect(app.quit)
+    if window.tray.in_use:
+        app.setQuitOnLastWindowClosed(False)  # hidden in the tray is not quitting
+        window.tray.show()
+    if os.environ.get(BENCH_VARIABLE) == "1":
+        bench = FirstPaint(window)
+        window.installEventFilter(bench)
     window.show()
     if launcher.warnings:
         window.statusBar().showMessage(" ".join(launcher.warnings))

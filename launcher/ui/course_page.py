@@ -214,3 +214,24 @@ def _escape(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
     )
+
+
+STATE_WORDS: dict[EnvironmentState | None, str] = {
+    EnvironmentState.RUNNING: "Running",
+    EnvironmentState.STOPPED: "Stopped",
+    EnvironmentState.CREATED: "Stopped",
+    EnvironmentState.ABSENT: "Not set up",
+    None: "",
+}
+
+
+def progress_parts(progress: object) -> tuple[str, float | None]:
+    """Text and fraction of a job's latest progress (a sentence or a PullProgress)."""
+    if progress is None:
+        return "", None
+    if isinstance(progress, str):
+        return progress, None
+    describe = getattr(progress, "describe", None)
+    fraction = getattr(progress, "fraction", None)
+    text = describe() if callable(describe) else str(progress)
+    return str(text), fraction if isinstance(fraction, float) else None

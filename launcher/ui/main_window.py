@@ -3,22 +3,20 @@
 All Docker work runs as jobs (launcher/ui/jobs.py). A timer redraws progress
 and drains the log a few times a second; another asks the engine for the
 environments' state every few seconds when nothing else is happening.
+
+With a system tray, closing the window while an environment runs keeps the app
+in the tray (said once); Quit asks whether to stop what runs.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -27,16 +25,22 @@ from PySide6.QtWidgets import (
 )
 
 from launcher import APP_NAME
+from launcher.core.catalogue import Catalogue, merge_catalogues
 from launcher.core.environment import EnvironmentState, EnvironmentStatus
 from launcher.core.launcher import Launcher
-from launcher.core.log_stream import follow_logs
 from launcher.core.operation import CancelToken
 from launcher.core.start import StartResult
 from launcher.core.workspace import default_folder
 from launcher.ui.about import show_about
-from launcher.ui.course_page import CoursePage, PageState
+from launcher.ui.course_list import CourseList
+from launcher.ui.course_page import CoursePage, PageState, progress_parts
+from launcher.ui.diagnostics import DiagnosticsDialog, diagnostics_text
 from launcher.ui.engine_banner import EngineBanner
 from launcher.ui.jobs import Job, JobRunner
+from launcher.ui.log_follower import LogFollower
+from launcher.ui.quitting import QuitFlow
+from launcher.ui.settings_dialog import SettingsDialog
+from launcher.ui.tray import Tray, tray_entries
 
 Opener = Callable[[str], None]
 # environments by course id, their answering services, the course selected when asked
@@ -47,42 +51,46 @@ ENGINE_RETRY_MS = 5000  # while Docker is missing, look again by itself
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, launcher: Launcher, opener: Opener, runner: JobRunner | None = None) -> None:
+    closed = Signal()  # the window closed for good (not hidden in the tray): the app may quit
+
+    def __init__(
+        self,
+        launcher: Launcher,
+        opener: Opener,
+        runner: JobRunner | None = None,
+        *,
+        use_tray: bool | None = None,
+    ) -> None:
         super().__init__()
         self.launcher = launcher
         self.opener = opener
         self.runner = runner or JobRunner(self)
+        self.tray = Tray(self, use_tray=use_tray)
+        self.tray.open_requested.connect(lambda course, service: self.open_service(service, course))
+        self.tray.stop_requested.connect(self.stop_course)
+        self.tray.show_requested.connect(self.bring_forward)
+        self.tray.quit_requested.connect(self.quit_app)
+        self.leaving = QuitFlow(self, self.tray)
+        self.settings_dialog: SettingsDialog | None = None
+        self.diagnostics_dialog: DiagnosticsDialog | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(960, 640)
         self.engine_ok = False
+        self.engine_problem = ""  # the last reason Docker could not be reached
         self.statuses: dict[str, EnvironmentStatus] = {}
         self.ready: dict[str, frozenset[str]] = {}
         self.errors: dict[str, tuple[str, str]] = {}
         self.notices: dict[str, str] = {}
-        self._log_lines: deque[str] = deque(maxlen=2000)
-        self._log_lock = threading.Lock()
-        self._log_job: Job | None = None
+        self.log = LogFollower(launcher, self.runner, self)
 
         self.banner = EngineBanner(self)
         self.banner.retry_requested.connect(self.check_engine)
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search courses")
-        self.search.setAccessibleName("Search courses")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._filter)
-        self.course_list = QListWidget(self)
-        self.course_list.setAccessibleName("Courses")
-        self.course_list.setWordWrap(True)
-        self.course_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.course_list.setSpacing(2)
+        self.courses = CourseList(self)
+        self.search = self.courses.search
+        self.course_list = self.courses.list
         self.page = CoursePage(self)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.search)
-        left_layout.addWidget(self.course_list, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
+        splitter.addWidget(self.courses)
         splitter.addWidget(self.page)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([320, 640])
@@ -92,7 +100,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self._build_menus()
-        self._fill_courses()
+        self.courses.fill(launcher.catalogue, self.statuses)
 
         self.page.start_requested.connect(self.start_selected)
         self.page.stop_requested.connect(self.stop_selected)
@@ -100,14 +108,14 @@ class MainWindow(QMainWindow):
         self.page.cancel_requested.connect(self.cancel_selected)
         self.page.open_requested.connect(self.open_service)
         self.page.copy_requested.connect(self.copy_service)
-        self.course_list.currentRowChanged.connect(lambda _row: self._selection_changed())
+        self.courses.selection_changed.connect(self._selection_changed)
 
         self.draw_timer = QTimer(self, interval=DRAW_MS, timeout=self.redraw)
         self.refresh_timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self.engine_timer = QTimer(self, interval=ENGINE_RETRY_MS, timeout=self.check_engine)
         self.draw_timer.start()
         self.runner.job_finished.connect(lambda _job: self.redraw())
-        self.course_list.setCurrentRow(0)
+        self.redraw()  # the first course's page, before the window is shown
         self.banner.show_checking()
         QTimer.singleShot(0, self.check_engine)  # after the window is shown
 
@@ -125,45 +133,35 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             course.addAction(action)
         course.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        self.settings_action = QAction("S&ettings…", self, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.show_settings)
+        course.addAction(self.settings_action)
+        course.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.quit_app)
         course.addAction(quit_action)
         help_menu = self.menuBar().addMenu("&Help")
+        diagnostics = QAction("&Diagnostics", self)
+        diagnostics.triggered.connect(self.show_diagnostics)
+        help_menu.addAction(diagnostics)
         about = QAction("&About", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(lambda: show_about(self, self.launcher))
         help_menu.addAction(about)
 
-    def _fill_courses(self) -> None:
-        self.course_list.clear()
-        for course in self.launcher.catalogue:
-            item = QListWidgetItem(course.display_name, self.course_list)
-            item.setData(Qt.ItemDataRole.UserRole, course.id)
-        self._relabel_courses()
-
     def _relabel_courses(self) -> None:
-        for row in range(self.course_list.count()):
-            item = self.course_list.item(row)
-            course = self.launcher.course(item.data(Qt.ItemDataRole.UserRole))
-            status = self.statuses.get(course.id)
-            state = _STATE_WORDS.get(status.state if status else None, "")
-            item.setText(f"{course.code} {course.presentation} — {course.title}\n{state}")
-
-    def _filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for row in range(self.course_list.count()):
-            item = self.course_list.item(row)
-            item.setHidden(bool(needle) and needle not in item.text().lower())
+        self.courses.relabel(self.launcher.catalogue, self.statuses)
+        self.tray.update(tray_entries(self.launcher.catalogue, self.statuses, self.ready))
 
     # -- what is selected ------------------------------------------------------------
     def selected_id(self) -> str | None:
-        item = self.course_list.currentItem()
-        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+        return self.courses.selected_id()
 
     def select_course(self, course_id: str) -> None:
-        for row in range(self.course_list.count()):
-            if self.course_list.item(row).data(Qt.ItemDataRole.UserRole) == course_id:
-                self.course_list.setCurrentRow(row)
-                return
+        self.courses.select(course_id)
 
     def folder_for(self, course_id: str) -> Path:
         course = self.launcher.course(course_id)
@@ -210,6 +208,7 @@ class MainWindow(QMainWindow):
 
     def _engine_missing(self, message: str, hint: str) -> None:
         self.engine_ok = False
+        self.engine_problem = message
         self.banner.show_problem(message, hint)
         self.refresh_timer.stop()
         self.engine_timer.start()
@@ -268,10 +267,13 @@ class MainWindow(QMainWindow):
 
     def stop_selected(self) -> None:
         course_id = self.selected_id()
-        if course_id is None:
-            return
-        self._stop_following_log()
-        self._env_job(course_id, "Stopping", lambda _r, _c: self.launcher.stop(course_id))
+        if course_id is not None:
+            self.stop_course(course_id)
+
+    def stop_course(self, course_id: str) -> Job:
+        if course_id == self.selected_id():
+            self._stop_following_log()
+        return self._env_job(course_id, "Stopping", lambda _r, _c: self.launcher.stop(course_id))
 
     def install_selected(self) -> None:
         course_id = self.selected_id()
@@ -302,14 +304,26 @@ class MainWindow(QMainWindow):
             job.cancel()
 
     # -- services ------------------------------------------------------------------
-    def _service_url(self, name: str) -> str | None:
-        course_id = self.selected_id()
-        return None if course_id is None else self.launcher.service_url(course_id, name)
-
-    def open_service(self, name: str) -> None:
-        url = self._service_url(name)
-        if not url:
+    def _with_service_url(
+        self, name: str, course_id: str | None, then: Callable[[str], None]
+    ) -> None:
+        """Ask the engine for the service's address in a job, then call ``then`` with it."""
+        course_id = course_id or self.selected_id()
+        if course_id is None:
             return
+        job = Job(
+            f"address:{course_id}",
+            f"Finding the address of {name}",
+            lambda _r, _c: self.launcher.service_url(course_id, name),
+        )
+        job.succeeded.connect(lambda url: then(str(url)) if url else None)
+        job.failed.connect(lambda message, hint: self.statusBar().showMessage(f"{message} {hint}"))
+        self.runner.submit(job)
+
+    def open_service(self, name: str, course_id: str | None = None) -> None:
+        self._with_service_url(name, course_id, self._open_url)
+
+    def _open_url(self, url: str) -> None:
         try:
             self.opener(url)
         except OSError:
@@ -317,57 +331,92 @@ class MainWindow(QMainWindow):
                 "No web browser could be opened. Use Copy address and paste it into a browser."
             )
 
-    def copy_service(self, name: str) -> None:
-        url = self._service_url(name)
-        if url:
-            QGuiApplication.clipboard().setText(url)
-            self.statusBar().showMessage("Address copied.", 4000)
+    def copy_service(self, name: str, course_id: str | None = None) -> None:
+        self._with_service_url(name, course_id, self._copy_url)
+
+    def _copy_url(self, url: str) -> None:
+        QGuiApplication.clipboard().setText(url)
+        self.statusBar().showMessage("Address copied.", 4000)
+
+    # -- settings and diagnostics --------------------------------------------------
+    def show_settings(self) -> SettingsDialog:
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return self.settings_dialog
+        dialog = SettingsDialog(self.launcher, self.runner, self)
+        dialog.catalogue_added.connect(self._catalogue_added)
+        dialog.engine_changed.connect(self._engine_address_changed)
+        dialog.save_failed.connect(
+            lambda message, hint: self.statusBar().showMessage(f"{message} {hint}")
+        )
+        dialog.saved.connect(lambda _new: self.statusBar().showMessage("Settings saved.", 4000))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _catalogue_added(self, catalogue: Catalogue) -> None:
+        self.launcher.catalogue = merge_catalogues([self.launcher.catalogue, catalogue])
+        self.courses.fill(self.launcher.catalogue, self.statuses)
+
+    def _engine_address_changed(self) -> None:
+        self.engine_ok = False
+        self.refresh_timer.stop()
+        self.banner.show_checking()
+        self.redraw()
+        self.check_engine()
+
+    def show_diagnostics(self) -> DiagnosticsDialog:
+        problem = "" if self.engine_ok else self.engine_problem
+        text = diagnostics_text(self.launcher, self.statuses, self.ready, engine_problem=problem)
+        if self.diagnostics_dialog is not None:
+            self.diagnostics_dialog.deleteLater()
+        self.diagnostics_dialog = DiagnosticsDialog(text, self)
+        self.diagnostics_dialog.open()
+        return self.diagnostics_dialog
+
+    # -- the window, the tray and quitting -----------------------------------------
+    def bring_forward(self) -> None:
+        """Show the window in front (a second launch, or the tray icon asked)."""
+        if self.isMinimized() or not self.isVisible():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def running_ids(self) -> list[str]:
+        return [
+            course_id
+            for course_id, status in self.statuses.items()
+            if status.state == EnvironmentState.RUNNING
+        ]
+
+    def quit_app(self) -> None:
+        """Quit (menu or tray): asks first what to do with running environments."""
+        self.leaving.quit()
 
     # -- the log -------------------------------------------------------------------
     def _follow_log_if_running(self) -> None:
         course_id = self.selected_id()
         status = self.statuses.get(course_id or "")
-        if course_id is None or status is None or status.state != EnvironmentState.RUNNING:
-            return
-        if self._log_job is not None:
-            return
-        course = self.launcher.course(course_id)
-        secrets = [t for t in (self.launcher.token(course_id),) if t]
-
-        def sink(line: str) -> None:
-            with self._log_lock:
-                self._log_lines.append(line)
-
-        def work(_report: Callable[[Any], None], cancel: CancelToken) -> None:
-            follow_logs(self.launcher.engine.client, course, sink, cancel, secrets=secrets)
-
-        job = Job(f"logs:{course_id}", "Reading the log", work)
-        job.done.connect(lambda: self._log_job_done(job))
-        self._log_job = job
-        self.runner.submit(job)
-
-    def _log_job_done(self, job: Job) -> None:
-        if self._log_job is job:
-            self._log_job = None
+        if (
+            course_id is not None
+            and status is not None
+            and status.state == EnvironmentState.RUNNING
+        ):
+            self.log.follow(course_id)
 
     def _stop_following_log(self) -> None:
-        if self._log_job is not None:
-            self._log_job.cancel()
-            self._log_job = None
-        with self._log_lock:
-            self._log_lines.clear()
+        self.log.stop()
 
     # -- drawing -------------------------------------------------------------------
     def redraw(self) -> None:
         course_id = self.selected_id()
         if course_id is None:
             return
-        with self._log_lock:
-            lines = list(self._log_lines)
-            self._log_lines.clear()
+        lines = self.log.take_lines()
         job = self.runner.active(f"env:{course_id}")
         progress = job.progress if job is not None else None
-        text, fraction = _progress_parts(progress)
+        text, fraction = progress_parts(progress)
         self.page.render(
             PageState(
                 course=self.launcher.course(course_id),
@@ -385,29 +434,13 @@ class MainWindow(QMainWindow):
         self.page.append_log(lines)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.leaving.stay_in_tray():
+            event.ignore()  # the environment runs on, and the app with it
+            return
         self.draw_timer.stop()
         self.refresh_timer.stop()
         self.engine_timer.stop()
         self.runner.shut_down()
+        self.tray.close()
         super().closeEvent(event)
-
-
-_STATE_WORDS: dict[EnvironmentState | None, str] = {
-    EnvironmentState.RUNNING: "Running",
-    EnvironmentState.STOPPED: "Stopped",
-    EnvironmentState.CREATED: "Stopped",
-    EnvironmentState.ABSENT: "Not set up",
-    None: "",
-}
-
-
-def _progress_parts(progress: object) -> tuple[str, float | None]:
-    """Text and fraction of a job's latest progress (a sentence or a PullProgress)."""
-    if progress is None:
-        return "", None
-    if isinstance(progress, str):
-        return progress, None
-    describe = getattr(progress, "describe", None)
-    fraction = getattr(progress, "fraction", None)
-    text = describe() if callable(describe) else str(progress)
-    return str(text), fraction if isinstance(fraction, float) else None
+        self.closed.emit()

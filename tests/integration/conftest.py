@@ -65,6 +65,29 @@ auth = "none"
 [[course.volumes]]
 name = "data"
 path = "/srv/data"
+
+[[course]]
+id = "test-db"
+code = "TEST3"
+presentation = "24J"
+title = "Database test course"
+image = "{testbed.images["db"]}"
+workspace = "/home/ou/TM351-24J"
+[course.token]
+env = "JUPYTER_TOKEN"
+[[course.services]]
+name = "Jupyter"
+port = 8888
+path = "/tree"
+ready = "/api/status"
+[[course.volumes]]
+name = "postgres"
+path = "/var/lib/postgresql"
+[[course.backups]]
+name = "postgres"
+user = "postgres"
+dump = ["pg_dumpall", "--clean", "--if-exists"]
+restore = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=0", "-d", "postgres", "-f", "-"]
 """
 
 

@@ -46,7 +46,12 @@ class Recipe:
     parent: str | None  # None: the debootstrap base
 
 
-RECIPES = (Recipe("base", None), Recipe("jupyter", "base"), Recipe("multi", "jupyter"))
+RECIPES = (
+    Recipe("base", None),
+    Recipe("jupyter", "base"),
+    Recipe("multi", "jupyter"),
+    Recipe("db", "jupyter"),
+)
 
 
 def _files_of(folder: Path) -> Iterator[Path]:

@@ -73,8 +73,32 @@ def read_state(loc: Locations | None = None) -> TestbedState | None:
     return state
 
 
+def with_current_images(
+    state: TestbedState, log: Callable[[str], None] = print, loc: Locations | None = None
+) -> TestbedState:
+    """A testbed that is up but was started before a recipe changed builds what is new."""
+    loc = loc or locations()
+    if images.image_refs(state.registry) == state.images:
+        return state
+    client = docker.DockerClient(base_url=state.docker_host, timeout=600)
+    try:
+        refs = images.ensure_images(client, state.registry, loc, log)
+    finally:
+        client.close()
+    state = TestbedState(**{**state.as_dict(), "images": refs})
+    loc.state_file.write_text(json.dumps(state.as_dict(), indent=2))
+    return state
+
+
 def tear_down(loc: Locations | None = None) -> None:
     services.stop(loc or locations())
 
 
-__all__ = ["TestbedState", "TestbedUnavailable", "bring_up", "read_state", "tear_down"]
+__all__ = [
+    "TestbedState",
+    "TestbedUnavailable",
+    "bring_up",
+    "read_state",
+    "tear_down",
+    "with_current_images",
+]

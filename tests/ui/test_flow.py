@@ -53,6 +53,7 @@ def test_install_start_open_stop(
     assert token and token not in window.page.log_view.toPlainText()
 
     qtbot.mouseClick(window.page.service_buttons["Jupyter"][0], _LEFT)
+    qtbot.waitUntil(lambda: bool(opener.urls), timeout=10_000)  # the address is asked in a job
     assert len(opener.urls) == 1
     assert "token=" in opener.urls[0]
     assert requests.get(opener.urls[0], timeout=10).status_code == 200

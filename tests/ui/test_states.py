@@ -93,7 +93,8 @@ def test_second_service_open_button(
     qtbot.waitUntil(lambda: ui_button().isEnabled(), timeout=180_000)
     screenshot(window, "running-two-services")
     qtbot.mouseClick(ui_button(), LEFT)
-    assert opener.urls and "token" not in opener.urls[-1]
+    qtbot.waitUntil(lambda: bool(opener.urls), timeout=10_000)  # the address is asked in a job
+    assert "token" not in opener.urls[-1]
     page = requests.get(opener.urls[-1], timeout=10)
     assert "Course database UI" in page.text
     assert window.statuses["test-multi"].state == EnvironmentState.RUNNING
