@@ -1,4 +1,6 @@
-"""Settings: catalogues, the Docker engine's address, the browser, start at login.
+"""Settings: catalogues, the Docker engine's address, the browser.
+
+(Start at login has no control yet: it appears when the OS integration exists.)
 
 Catalogue changes are saved as soon as they are made (an added catalogue must load
 first, which may mean a download, so it runs as a job). The other settings are
@@ -126,9 +128,6 @@ class SettingsDialog(QDialog):
         self.open_browser = QCheckBox("&Open the browser when an environment is ready", general)
         self.open_browser.setAccessibleName("Open the browser automatically")
         self.open_browser.setChecked(settings.open_browser)
-        self.start_at_login = QCheckBox("Start Course Launcher when I &log in", general)
-        self.start_at_login.setAccessibleName("Start at login")
-        self.start_at_login.setChecked(settings.start_at_login)
         self.engine_problem = QLabel(general)
         self.engine_problem.setWordWrap(True)
         self.engine_problem.setAccessibleName("Engine address problem")
@@ -137,7 +136,6 @@ class SettingsDialog(QDialog):
         form.addRow("Docker &engine address:", self.engine_address)
         form.addRow("", self.engine_problem)
         form.addRow("", self.open_browser)
-        form.addRow("", self.start_at_login)
         engine_label = form.labelForField(self.engine_address)
         if isinstance(engine_label, QLabel):
             engine_label.setBuddy(self.engine_address)
@@ -242,7 +240,6 @@ class SettingsDialog(QDialog):
             self.launcher.settings,
             engine_address=address,
             open_browser=self.open_browser.isChecked(),
-            start_at_login=self.start_at_login.isChecked(),
         )
 
     def accept(self) -> None:

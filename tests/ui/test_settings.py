@@ -97,13 +97,12 @@ def test_settings_are_saved_and_checked(qtbot: QtBot, plain_window: MainWindow) 
     window.settings_action.trigger()
     dialog = window.settings_dialog
     assert isinstance(dialog, SettingsDialog) and dialog.isVisible()
-    assert dialog.open_browser.isChecked() and not dialog.start_at_login.isChecked()
+    assert dialog.open_browser.isChecked()
     assert dialog.engine_address.text() == ""  # automatic
     named_and_reachable(dialog, dialog.sources)
     grab(dialog, "settings")
 
     dialog.open_browser.setChecked(False)
-    dialog.start_at_login.setChecked(True)
     dialog.engine_address.setText("my-docker-host")
     dialog.accept()  # a wrong address: the dialog stays open and says why
     assert dialog.isVisible() and dialog.engine_problem.isVisible()
@@ -114,7 +113,7 @@ def test_settings_are_saved_and_checked(qtbot: QtBot, plain_window: MainWindow) 
         qtbot.mouseClick(dialog.buttons.buttons()[0], LEFT)  # OK
     assert not dialog.isVisible()
     saved = load_settings(app_paths()).settings
-    assert saved.open_browser is False and saved.start_at_login is True
+    assert saved.open_browser is False and saved.start_at_login is False
     assert saved.engine_address is None
     assert window.launcher.settings == saved
 
@@ -205,7 +204,7 @@ def test_diagnostics_show_versions_engine_and_log_and_copy(
     assert "TM351 24J" in text and "not known yet" in text
     named_and_reachable(dialog, dialog.text)
     qtbot.mouseClick(dialog.copy, LEFT)
-    assert QGuiApplication.clipboard().text() == text
+    assert text in QGuiApplication.clipboard().text()  # with the doctor's checks once run
     assert "Copied" in dialog.note.text()
     grab(dialog, "diagnostics")
     dialog.close()
