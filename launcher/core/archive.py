@@ -27,8 +27,6 @@ from typing import Any
 
 import docker
 import docker.errors
-import requests
-import urllib3.exceptions
 
 from launcher import __version__
 from launcher.core.archive_format import (
@@ -45,19 +43,13 @@ from launcher.core.archive_reader import ExportFile, MemberReader, verify_export
 from launcher.core.catalogue import Catalogue, Course, merge_catalogues
 from launcher.core.course_toml import course_to_toml
 from launcher.core.engine_advice import translate_engine_errors
+from launcher.core.engine_stream import closed_on_cancel
 from launcher.core.errors import ArchiveError, DiskFull, ImageNotFound, UsageError
 from launcher.core.files import write_text_atomic
 from launcher.core.launcher import Launcher
-from launcher.core.operation import Cancelled, CancelToken, Progress, no_progress
+from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.sizes import human_size
 
-_READ_ERRORS = (
-    AttributeError,  # the response was closed under the reader
-    ValueError,
-    OSError,
-    requests.exceptions.RequestException,
-    urllib3.exceptions.HTTPError,
-)
 _TAR_END = bytes(1024)  # a tar stream ends with two zero blocks
 _LOADED_RE = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
 
@@ -115,20 +107,12 @@ def _saved_image(client: docker.DockerClient, ref: str, cancel: CancelToken) -> 
         raise ArchiveError(
             f"Docker could not export the image {ref}: {exc.explanation or exc}."
         ) from exc
-    forget = cancel.on_cancel(response.close)
     tail = b""
-    try:
+    with closed_on_cancel(response, cancel):
         for chunk in response.iter_content(CHUNK):
             cancel.check()
             tail = (tail + chunk)[-len(_TAR_END) :]
             yield chunk
-    except _READ_ERRORS:
-        if cancel.cancelled:
-            raise Cancelled() from None
-        raise
-    finally:
-        forget()
-        response.close()
     cancel.check()
     if tail != _TAR_END:  # the engine reports a failure mid-stream inside the data
         reason = tail.decode("utf-8", "replace").strip()[-200:]

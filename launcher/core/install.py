@@ -13,27 +13,18 @@ from typing import Any
 
 import docker
 import docker.errors
-import requests
-import urllib3.exceptions
 
 from launcher.core.catalogue import Course
 from launcher.core.engine_advice import normalise_architecture, translate_engine_errors
+from launcher.core.engine_stream import closed_on_cancel
 from launcher.core.errors import LauncherError
 from launcher.core.image_manifest import Platform
-from launcher.core.operation import Cancelled, CancelToken, Progress, no_progress
+from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.pull_errors import engine_pull_error
 from launcher.core.pull_progress import PullAggregator, PullProgress
 from launcher.core.registry import RegistryClient
 
 log = logging.getLogger(__name__)
-
-_READ_ERRORS = (
-    AttributeError,  # the response was closed under the reader
-    ValueError,
-    OSError,
-    requests.exceptions.RequestException,
-    urllib3.exceptions.HTTPError,
-)
 
 
 def manifest_sizes(
@@ -91,17 +82,9 @@ def pull_image(
         except docker.errors.APIError as exc:
             response.close()
             raise engine_pull_error(str(exc.explanation or exc), course.image) from exc
-        forget = cancel.on_cancel(response.close)
-        try:
+        with closed_on_cancel(response, cancel):
             for event in api._stream_helper(response, decode=True):
                 progress(aggregator.feed(event))
-        except _READ_ERRORS:
-            if cancel.cancelled:
-                raise Cancelled() from None
-            raise
-        finally:
-            forget()
-            response.close()
     cancel.check()
     final = aggregator.finish()
     progress(final)
