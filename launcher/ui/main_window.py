@@ -29,6 +29,7 @@ from launcher.core.catalogue import Catalogue, merge_catalogues
 from launcher.core.environment import EnvironmentState, EnvironmentStatus
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
+from launcher.core.reset import ResetResult, reset_environment
 from launcher.core.start import StartResult
 from launcher.core.workspace import default_folder
 from launcher.ui.about import show_about
@@ -39,6 +40,7 @@ from launcher.ui.engine_banner import EngineBanner
 from launcher.ui.jobs import Job, JobRunner
 from launcher.ui.log_follower import LogFollower
 from launcher.ui.quitting import QuitFlow
+from launcher.ui.reset_dialog import ResetDialog
 from launcher.ui.settings_dialog import SettingsDialog
 from launcher.ui.tray import Tray, tray_entries
 
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self.leaving = QuitFlow(self, self.tray)
         self.settings_dialog: SettingsDialog | None = None
         self.diagnostics_dialog: DiagnosticsDialog | None = None
+        self.reset_dialog: ResetDialog | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(960, 640)
         self.engine_ok = False
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
         for text, shortcut, slot in (
             ("&Start", "Ctrl+R", self.start_selected),
             ("S&top", "Ctrl+T", self.stop_selected),
+            ("Reset e&nvironment…", None, self.reset_selected),
             ("&Remove environment…", None, self.remove_selected),
         ):
             action = QAction(text, self)
@@ -297,6 +301,46 @@ class MainWindow(QMainWindow):
             self._stop_following_log()
             self._env_job(course_id, "Removing", lambda _r, _c: self.launcher.remove(course_id))
 
+    def reset_selected(self) -> ResetDialog | None:
+        """Ask first (what is kept, what is lost); the reset itself runs in a job."""
+        course_id = self.selected_id()
+        if course_id is None or self.runner.busy(f"env:{course_id}"):
+            return None
+        dialog = ResetDialog(self.launcher.course(course_id), self.folder_for(course_id), self)
+        dialog.accepted.connect(
+            lambda: self.reset_course(course_id, databases=dialog.databases_chosen())
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        self.reset_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def reset_course(self, course_id: str, *, databases: bool = False) -> Job:
+        if course_id == self.selected_id():
+            self._stop_following_log()
+
+        def work(report: Callable[[Any], None], cancel: CancelToken) -> ResetResult:
+            return reset_environment(
+                self.launcher, course_id, databases=databases, progress=report, cancel=cancel
+            )
+
+        job = self._env_job(course_id, f"Resetting {self.launcher.course(course_id).code}", work)
+        job.succeeded.connect(lambda result: self._reset_done(course_id, result))
+        return job
+
+    def _reset_done(self, course_id: str, result: ResetResult) -> None:
+        self.statuses[course_id] = result.started.status
+        self.ready[course_id] = frozenset(e.name for e in result.started.endpoints)
+        self.notices[course_id] = " ".join(result.started.notices)
+        self._relabel_courses()
+        self.redraw()
+        self._follow_log_if_running()
+        message = f"{self.launcher.course(course_id).code} was reset; your files are unchanged."
+        if result.backups:
+            saved = ", ".join(str(b.path) for b in result.backups)
+            message += f" The databases were made new; their backup is in {saved}."
+        self.statusBar().showMessage(message)
+
     def cancel_selected(self) -> None:
         course_id = self.selected_id()
         job = self.runner.active(f"env:{course_id}") if course_id else None
@@ -371,7 +415,9 @@ class MainWindow(QMainWindow):
         text = diagnostics_text(self.launcher, self.statuses, self.ready, engine_problem=problem)
         if self.diagnostics_dialog is not None:
             self.diagnostics_dialog.deleteLater()
-        self.diagnostics_dialog = DiagnosticsDialog(text, self)
+        self.diagnostics_dialog = DiagnosticsDialog(
+            text, self, launcher=self.launcher, runner=self.runner
+        )
         self.diagnostics_dialog.open()
         return self.diagnostics_dialog
 
