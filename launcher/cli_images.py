@@ -26,10 +26,11 @@ from launcher.core.image_inventory import (
     prune_images,
 )
 from launcher.core.launcher import Launcher
+from launcher.core.pull_errors import PRUNE_COMMAND
 from launcher.core.sizes import human_size
 from launcher.core.updates import check_for_update, update_course
 
-PRUNE_ADVICE = "Remove the course images you no longer use with: course-launcher images --prune"
+PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
 
 
 def _with_prune_advice(launcher: Launcher, exc: DiskFull) -> DiskFull:
@@ -42,7 +43,8 @@ def _with_prune_advice(launcher: Launcher, exc: DiskFull) -> DiskFull:
     if not unused:
         return exc
     total = human_size(sum(i.size for i in unused))
-    hint = f"{exc.hint} Unused course images take up to {total}. {PRUNE_ADVICE}".strip()
+    advice = "" if PRUNE_COMMAND in exc.hint else f" {PRUNE_ADVICE}"
+    hint = f"{exc.hint} Unused course images take up to {total}.{advice}".strip()
     return DiskFull(exc.message, hint, exc.needed_bytes)
 
 

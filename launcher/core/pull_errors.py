@@ -20,6 +20,7 @@ from launcher.core.errors import (
 from launcher.core.image_reference import ImageReference, ImageReferenceError
 from launcher.core.sizes import human_size
 
+PRUNE_COMMAND = "course-launcher images --prune"
 KEPT = "The parts already downloaded are kept, so a retry continues where this one stopped."
 RATE_LIMIT_HINT = (
     "Wait a few hours and press Retry, or sign in to Docker Hub (Docker Desktop > Sign in), "
@@ -106,8 +107,8 @@ def disk_full(still_to_download: int | None) -> DiskFull:
         )
     return DiskFull(
         f"There is not enough free disk space for the course image.{needed}",
-        "Free some space (empty the recycle bin, remove course images you no longer use), "
-        "then press Retry. " + KEPT,
+        "Free some space (empty the recycle bin; remove the course images you no longer use "
+        f"with: {PRUNE_COMMAND}), then press Retry. " + KEPT,
         needed_bytes=still_to_download or None,
     )
 

@@ -23,6 +23,7 @@ from launcher.core.errors import (
     RegistryAccessDenied,
     RegistryUnreachable,
 )
+from launcher.core.pull_errors import disk_full, engine_pull_error
 from launcher.core.pull_progress import PullAggregator, PullPhase, PullProgress, short_id
 from launcher.core.sizes import human_duration, human_size
 
@@ -363,3 +364,11 @@ def test_every_sequence_keeps_the_promises_with_and_without_sizes(name: str) -> 
     check_promises(run(PullAggregator(SIZES, ignore=[CONFIG]), events(name)))
     final = check_promises(run(PullAggregator(), events(name)))
     assert PullAggregator().feed_all(events(name)) == final
+
+
+def test_disk_full_hint_names_the_prune_command_for_every_front_end() -> None:
+    error = engine_pull_error("write /var/lib/docker/tmp/x: no space left on device", "img")
+    assert isinstance(error, DiskFull)
+    assert "course-launcher images --prune" in error.hint
+    assert "kept" in error.hint
+    assert disk_full(None).hint == error.hint
