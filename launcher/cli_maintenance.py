@@ -101,10 +101,10 @@ def _cmd_shell(args: argparse.Namespace, launcher: Launcher) -> int:
         raise UsageError(f"{course.display_name} is not running.", "Start it first.")
     docker_cli = shutil.which("docker")
     if docker_cli is None:
-        url = launcher.service_url(course.id).split("?")[0]
+        url = launcher.terminal_url(course.id).split("?")[0]
         raise UsageError(
             "The docker command is not installed here, so no shell can be opened.",
-            f"Use the terminal in Jupyter instead: {url.rsplit('/', 1)[0]}/terminals/1",
+            f"Use the terminal in Jupyter instead: {url}",
         )
     interactive = ["-it"] if sys.stdin.isatty() else ["-i"]
     command = [docker_cli, "-H", launcher.engine.address, "exec", *interactive, container.id]

@@ -185,6 +185,22 @@ class Launcher:
         platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"
         return check_image_platform(self.engine.info, [platform])
 
+    def terminal_url(self, course_id: str) -> str:
+        """Jupyter's own terminal page for a running course, with its token: the shell
+        a student or tutor can always reach, whatever is installed on the computer."""
+        course = self.course(course_id)
+        jupyter = next((s for s in course.services if s.auth == "token"), None)
+        if jupyter is None:
+            raise UsageError(
+                f"{course.display_name} has no Jupyter service to open a terminal in.",
+                f"Use: course-launcher shell {course_id}",
+            )
+        address = self.service_url(course_id, jupyter.name)
+        base, _, query = address.partition("?")
+        root = base[: len(base) - len(jupyter.path)] if base.endswith(jupyter.path) else base
+        page = "/lab/terminals/1" if jupyter.path.startswith("/lab") else "/terminals/1"
+        return f"{root.rstrip('/')}{page}" + (f"?{query}" if query else "")
+
     def ready_services(self, course_id: str) -> set[str]:
         """Names of the course's services that answer now (for Open buttons)."""
         course = self.course(course_id)

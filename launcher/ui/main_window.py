@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         for text, shortcut, slot in (
             ("&Start", "Ctrl+R", self.start_selected),
             ("S&top", "Ctrl+T", self.stop_selected),
+            ("Open te&rminal", None, self.open_terminal),
             ("Reset e&nvironment…", None, self.reset_selected),
             ("&Remove environment…", None, self.remove_selected),
         ):
@@ -361,6 +362,17 @@ class MainWindow(QMainWindow):
             lambda _r, _c: self.launcher.service_url(course_id, name),
         )
         job.succeeded.connect(lambda url: then(str(url)) if url else None)
+        job.failed.connect(lambda message, hint: self.statusBar().showMessage(f"{message} {hint}"))
+        self.runner.submit(job)
+
+    def open_terminal(self) -> None:
+        """Jupyter's terminal in the browser (a platform terminal is not started yet)."""
+        course_id = self.selected_id()
+        if course_id is None:
+            return
+        job = Job(f"address:{course_id}", "Finding the terminal",
+                  lambda _r, _c: self.launcher.terminal_url(course_id))  # fmt: skip
+        job.succeeded.connect(lambda url: self._open_url(str(url)))
         job.failed.connect(lambda message, hint: self.statusBar().showMessage(f"{message} {hint}"))
         self.runner.submit(job)
 

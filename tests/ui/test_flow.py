@@ -58,6 +58,12 @@ def test_install_start_open_stop(
     assert "token=" in opener.urls[0]
     assert requests.get(opener.urls[0], timeout=10).status_code == 200
 
+    window.open_terminal()  # Course > Open terminal: Jupyter's terminal, logged in
+    qtbot.waitUntil(lambda: len(opener.urls) == 2, timeout=10_000)
+    assert "/terminals/1?token=" in opener.urls[1]
+    terminal = requests.get(opener.urls[1], timeout=10)
+    assert terminal.status_code == 200 and "terminal" in terminal.text.lower()
+
     qtbot.mouseClick(window.page.stop, _LEFT)
     qtbot.waitUntil(
         lambda: window.statuses["test-jupyter"].state == EnvironmentState.STOPPED, timeout=60_000
