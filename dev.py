@@ -122,26 +122,19 @@ def run_tests(step: Step, testbed: list[str], in_ci: bool, failures: list[str],
 
 @contextlib.contextmanager
 def testbed_lock(env: dict[str, str]) -> Iterator[None]:
-    """Wait for any other test run on this machine's testbed (tests/testbed/lock.py)."""
+    """Wait for any other test run on this machine's testbed, and hold it until the
+    tests are done (tests/testbed/lock.py; standard library only, like this file)."""
     if os.name != "posix":
         yield
         return
-    import fcntl
+    sys.path.insert(0, str(ROOT))
+    from tests.testbed.config import locations
+    from tests.testbed.lock import HELD_VARIABLE, exclusive_use, lock_path
 
-    # The same folder as tests/testbed/config.py (short, for socket paths).
-    run = os.environ.get("COURSE_LAUNCHER_TESTBED_RUN") or f"/tmp/cltb-{os.getuid()}"  # noqa: S108
-    path = f"{run}.lock"
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            say(f"another test run is using the testbed; waiting ({path})")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        env["COURSE_LAUNCHER_TESTBED_LOCK_HELD"] = path
+    run = locations().run
+    with exclusive_use(run, log=say):
+        env[HELD_VARIABLE] = str(lock_path(run))  # the testbed and pytest run under it
         yield
-    finally:
-        os.close(fd)
 
 
 def main(argv: list[str]) -> int:
