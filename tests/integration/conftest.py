@@ -3,6 +3,7 @@ launcher pointed at the test engine, and a student folder owned by another uid."
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -113,6 +114,15 @@ def remove_all_images(client: docker.DockerClient) -> None:
         container.remove(force=True)
     for image in client.images.list():
         client.images.remove(image.id, force=True)
+
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    """Every file of a student's folder and its hash (backups the launcher adds left out)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file() and "backups" not in p.relative_to(folder).parts
+    }
 
 
 def make_student_folder(parent: Path, name: str) -> Path:

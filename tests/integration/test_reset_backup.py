@@ -3,7 +3,6 @@ restore — and the student's files never change."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from launcher.core import labels
 from launcher.core.backups import BackupFailed, backup_databases, restore_database
 from launcher.core.launcher import Launcher
 from launcher.core.reset import reset_environment
-from tests.integration.conftest import make_student_folder
+from tests.integration.conftest import folder_hashes, make_student_folder
 from tests.testbed.testbed import TestbedState
 
 
@@ -23,14 +22,6 @@ def psql(client: docker.DockerClient, sql: str) -> tuple[int, str]:
     container = client.containers.get(labels.container_name("test-db"))
     result = container.exec_run(["psql", "-X", "-A", "-t", "-c", sql], user="postgres")
     return result.exit_code, result.output.decode()
-
-
-def folder_hashes(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in folder.rglob("*")
-        if p.is_file() and "backups" not in p.relative_to(folder).parts
-    }
 
 
 def test_backup_reset_restore_round_trip_keeps_every_file(

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import docker
@@ -27,6 +28,18 @@ from tests.integration.conftest import catalogue_text, make_student_folder
 from tests.integration.netns import probe_host
 from tests.testbed.engine_proxy import EngineProxy
 from tests.testbed.testbed import TestbedState
+
+
+@contextmanager
+def launcher_with(testbed: TestbedState, folder: Path, catalogue: str) -> Iterator[Launcher]:
+    """A launcher over a catalogue changed for one test (a bad image, little memory …)."""
+    path = folder / "changed-catalogue.toml"
+    path.write_text(catalogue)
+    launcher = Launcher.open(catalogues=[str(path)], engine=testbed.docker_host)
+    try:
+        yield launcher
+    finally:
+        launcher.close()
 
 
 @pytest.fixture
@@ -61,13 +74,8 @@ def test_preferred_port_taken_uses_the_next_free_one(
     clean_engine: docker.DockerClient, occupied_port: socket.socket,
 ) -> None:  # fmt: skip
     taken = occupied_port.getsockname()[1]
-    path = tmp_path / "c.toml"
-    path.write_text(catalogue_text(testbed, taken, taken + 50))
-    launcher = Launcher.open(catalogues=[str(path)], engine=testbed.docker_host)
-    try:
+    with launcher_with(testbed, tmp_path, catalogue_text(testbed, taken, taken + 50)) as launcher:
         result = launcher.start("test-jupyter", make_student_folder(student_area, "p"))
-    finally:
-        launcher.close()
     assert result.ports[8888] != taken
 
 
@@ -97,14 +105,8 @@ def test_container_that_dies_while_starting_reports_its_last_lines(
     # Too little memory for Jupyter: the kernel kills it while it starts.
     workspace = 'workspace = "/home/ou/TM351-24J"\n'
     text = text.replace(workspace, workspace + 'memory = "6m"\n', 1)
-    path = tmp_path / "c.toml"
-    path.write_text(text)
-    launcher = Launcher.open(catalogues=[str(path)], engine=testbed.docker_host)
-    try:
-        with pytest.raises(StartFailed) as caught:
-            launcher.start("test-jupyter", make_student_folder(student_area, "m"))
-    finally:
-        launcher.close()
+    with launcher_with(testbed, tmp_path, text) as launcher, pytest.raises(StartFailed) as caught:
+        launcher.start("test-jupyter", make_student_folder(student_area, "m"))
     assert "stopped while starting" in caught.value.message
     token = launcher.token("test-jupyter")
     assert token and token not in str(caught.value)
@@ -115,14 +117,11 @@ def test_image_missing_and_registry_unreachable(
 ) -> None:
     text = catalogue_text(testbed, 0, 0).replace("preferred_port = 0\n", "")
     text = text.replace(testbed.images["jupyter"], "127.0.0.1:9/nowhere/course:24j")
-    path = tmp_path / "c.toml"
-    path.write_text(text)
-    launcher = Launcher.open(catalogues=[str(path)], engine=testbed.docker_host)
-    try:
-        with pytest.raises(RegistryUnreachable) as caught:
-            launcher.start("test-jupyter", make_student_folder(student_area, "i"))
-    finally:
-        launcher.close()
+    with (
+        launcher_with(testbed, tmp_path, text) as launcher,
+        pytest.raises(RegistryUnreachable) as caught,
+    ):
+        launcher.start("test-jupyter", make_student_folder(student_area, "i"))
     assert "could not be reached" in caught.value.message
     assert "online" in caught.value.hint
     assert clean_engine.containers.list(all=True) == []

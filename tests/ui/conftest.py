@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from launcher.core.launcher import Launcher
@@ -31,12 +31,13 @@ class CapturedOpener:
         self.urls.append(url)
 
 
-def screenshot(window: MainWindow, name: str) -> Path:
+def screenshot(widget: QWidget, name: str) -> Path:
+    """Save a picture of a window or dialog under test-artifacts/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     for _ in range(3):  # let pending layout changes (a label that grew) settle first
         QApplication.processEvents()
-    assert window.grab().save(str(path)), f"could not save {path}"
+    assert widget.grab().save(str(path)), f"could not save {path}"
     return path
 
 

@@ -15,7 +15,6 @@ from PySide6.QtGui import QAccessible, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
-    QApplication,
     QDialog,
     QLineEdit,
     QPlainTextEdit,
@@ -28,7 +27,7 @@ from launcher.core.paths import app_paths
 from launcher.core.settings import load_settings
 from launcher.ui.main_window import MainWindow
 from launcher.ui.settings_dialog import SettingsDialog
-from tests.ui.conftest import SCREENSHOTS, CapturedOpener, open_window
+from tests.ui.conftest import CapturedOpener, open_window, screenshot
 
 LEFT = Qt.MouseButton.LeftButton
 INTERACTIVE = (QAbstractButton, QLineEdit, QAbstractItemView, QPlainTextEdit)
@@ -56,15 +55,6 @@ def plain_window(qtbot: QtBot, opener: CapturedOpener) -> Iterator[MainWindow]:
     yield main
     main.close()
     launcher.close()
-
-
-def grab(widget: QWidget, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):
-        QApplication.processEvents()
-    path = SCREENSHOTS / f"{name}.png"
-    assert widget.grab().save(str(path))
-    return path
 
 
 def named_and_reachable(dialog: QDialog, first: QWidget) -> None:
@@ -100,14 +90,14 @@ def test_settings_are_saved_and_checked(qtbot: QtBot, plain_window: MainWindow) 
     assert dialog.open_browser.isChecked()
     assert dialog.engine_address.text() == ""  # automatic
     named_and_reachable(dialog, dialog.sources)
-    grab(dialog, "settings")
+    screenshot(dialog, "settings")
 
     dialog.open_browser.setChecked(False)
     dialog.engine_address.setText("my-docker-host")
     dialog.accept()  # a wrong address: the dialog stays open and says why
     assert dialog.isVisible() and dialog.engine_problem.isVisible()
     assert "unix://" in dialog.engine_problem.text()
-    grab(dialog, "settings-engine-problem")
+    screenshot(dialog, "settings-engine-problem")
     dialog.engine_address.setText("")
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.mouseClick(dialog.buttons.buttons()[0], LEFT)  # OK
@@ -135,13 +125,13 @@ def test_a_catalogue_is_loaded_in_a_job_added_and_removed(
     listed = [window.course_list.item(i).text() for i in range(window.course_list.count())]
     assert any("XT101 25B" in text for text in listed)
     assert load_settings(app_paths()).settings.catalogue_sources == (str(extra),)
-    grab(dialog, "settings-catalogue-added")
+    screenshot(dialog, "settings-catalogue-added")
 
     dialog.new_source.setText("http://catalogue.example.org/courses.toml")
     qtbot.mouseClick(dialog.add, LEFT)
     qtbot.waitUntil(lambda: "https://" in dialog.catalogue_status.text(), timeout=10_000)
     assert dialog.sources.count() == 1  # refused, and said why
-    grab(dialog, "settings-catalogue-refused")
+    screenshot(dialog, "settings-catalogue-refused")
 
     dialog.sources.setCurrentRow(0)
     qtbot.mouseClick(dialog.remove, LEFT)
@@ -206,7 +196,7 @@ def test_diagnostics_show_versions_engine_and_log_and_copy(
     qtbot.mouseClick(dialog.copy, LEFT)
     assert text in QGuiApplication.clipboard().text()  # with the doctor's checks once run
     assert "Copied" in dialog.note.text()
-    grab(dialog, "diagnostics")
+    screenshot(dialog, "diagnostics")
     dialog.close()
 
 
@@ -219,6 +209,6 @@ def test_diagnostics_with_the_engine(qtbot: QtBot, launcher: Launcher) -> None:
         assert engine is not None
         assert f"address: {engine.address}" in text
         assert f"Docker engine {engine.info.engine_version}" in text
-        grab(main.diagnostics_dialog, "diagnostics-engine")  # type: ignore[arg-type]
+        screenshot(main.diagnostics_dialog, "diagnostics-engine")  # type: ignore[arg-type]
     finally:
         main.close()

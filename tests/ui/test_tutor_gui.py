@@ -4,39 +4,21 @@ results, Copy, and a support bundle with no token in it)."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import docker
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from launcher.core.environment import EnvironmentState
 from launcher.ui.main_window import MainWindow
 from launcher.ui.reset_dialog import ResetDialog
-from tests.integration.conftest import make_student_folder
-from tests.ui.conftest import SCREENSHOTS
+from tests.integration.conftest import folder_hashes, make_student_folder
+from tests.ui.conftest import screenshot
 
 LEFT = Qt.MouseButton.LeftButton
-
-
-def grab(widget: QWidget, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):
-        QApplication.processEvents()
-    path = SCREENSHOTS / f"{name}.png"
-    assert widget.grab().save(str(path))
-    return path
-
-
-def folder_hashes(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in folder.rglob("*")
-        if p.is_file() and "backups" not in p.relative_to(folder).parts
-    }
 
 
 def test_reset_with_databases_from_the_dialog(
@@ -71,7 +53,7 @@ def test_reset_with_databases_from_the_dialog(
     qtbot.mouseClick(dialog.databases, LEFT)
     assert dialog.databases_chosen()
     assert "The databases" in dialog.lost.text() and "The databases" not in dialog.kept.text()
-    grab(dialog, "reset-dialog")
+    screenshot(dialog, "reset-dialog")
     dialog.accept()
 
     qtbot.waitUntil(lambda: window.runner.busy("env:test-db"), timeout=5_000)
@@ -84,7 +66,7 @@ def test_reset_with_databases_from_the_dialog(
         ),
         timeout=60_000,
     )
-    grab(window, "resetting")
+    screenshot(window, "resetting")
     qtbot.waitUntil(lambda: not window.runner.busy("env:test-db"), timeout=180_000)
     steps = ("Backing up", "Removing the old environment", "Resetting", "Starting", "Waiting")
     assert any(step in t for t in shown for step in steps), set(shown)  # progress was shown
@@ -95,7 +77,7 @@ def test_reset_with_databases_from_the_dialog(
     assert launcher.status("test-db").state == EnvironmentState.RUNNING
     assert window.statuses["test-db"].state == EnvironmentState.RUNNING
     assert folder_hashes(folder) == before
-    grab(window, "reset-done")
+    screenshot(window, "reset-done")
 
 
 def test_reset_dialog_without_volumes_has_no_databases_box(
@@ -126,7 +108,7 @@ def test_diagnostics_doctor_copy_and_support_bundle(
     assert all(dialog.row(c.id) is not None for c in dialog.checks)
     assert dialog.results.topLevelItemCount() == len(dialog.checks)
     assert dialog.again.isEnabled()
-    grab(dialog, "diagnostics-doctor")
+    screenshot(dialog, "diagnostics-doctor")
 
     qtbot.mouseClick(dialog.copy, LEFT)
     copied = QGuiApplication.clipboard().text()
