@@ -28,7 +28,7 @@ from launcher.core.image_inventory import (
 from launcher.core.launcher import Launcher
 from launcher.core.pull_errors import PRUNE_COMMAND
 from launcher.core.sizes import human_size
-from launcher.core.updates import check_for_update, update_course
+from launcher.core.updates import check_for_update, update_course, update_summary
 
 PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
 
@@ -74,29 +74,7 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
         raise _with_prune_advice(launcher, exc) from exc
     finally:
         printer.close()
-    lines: list[str] = []
-    if not result.updated:
-        lines.append(f"{course.display_name} is already the newest version.")
-    elif result.old_id is None:
-        lines.append(f"Installed {course.display_name} (it was not installed yet).")
-    else:
-        lines.append(f"Updated {course.display_name} to the newest version.")
-        if result.restarted:
-            lines.append(
-                "It was running: it was made again on the new version and started. Your "
-                "files, its addresses and its token are kept."
-            )
-        elif result.remade_at_next_start:
-            lines.append(
-                "It is stopped: the next start makes it again on the new version, keeping "
-                "your files, addresses and token."
-            )
-        if result.old_image is None:
-            lines.append(f"The old version is kept. {PRUNE_ADVICE}")
-        elif result.old_image.removed:
-            lines.append(f"The old version was removed ({human_size(result.old_image.freed)}).")
-        else:
-            lines.append(f"The old version was kept: {result.old_image.reason}.")
+    lines = update_summary(result, course.display_name, PRUNE_ADVICE)
     data = {
         "course": result.course_id,
         "updated": result.updated,

@@ -30,10 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
-
-import requests
 
 from launcher import __version__
 from launcher.core.catalogue import (
@@ -46,6 +44,9 @@ from launcher.core.catalogue import (
 from launcher.core.errors import CatalogueError
 from launcher.core.files import write_atomic
 from launcher.core.resources import resource_path
+
+if TYPE_CHECKING:  # requests loads when a catalogue is downloaded, not at start-up
+    import requests
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
@@ -184,6 +185,8 @@ def _touch_saved(url: str, cache_dir: Path, saved: _Saved) -> datetime:
 
 
 def _describe(exc: requests.RequestException) -> str:
+    import requests
+
     if isinstance(exc, requests.exceptions.SSLError):
         return "the secure connection could not be checked (certificate problem)"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -207,6 +210,8 @@ def _download(url: str, saved: _Saved | None) -> tuple[bytes | None, requests.Re
 
     Redirects are followed by hand so that each address is checked before it is visited.
     """
+    import requests
+
     headers = {"User-Agent": f"course-launcher/{__version__}", "Accept": "*/*"}
     if saved is not None and saved.etag:
         headers["If-None-Match"] = saved.etag

@@ -7,9 +7,7 @@ belongs to someone else and is never touched.
 
 from __future__ import annotations
 
-import enum
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 import docker
@@ -18,47 +16,15 @@ import docker.errors
 from launcher.core import labels
 from launcher.core.catalogue import Course
 from launcher.core.engine_advice import translate_engine_errors
+from launcher.core.environment_state import (
+    EnvironmentState,
+    EnvironmentStatus,
+    ServiceEndpoint,
+)
 from launcher.core.errors import NameClash
 from launcher.core.ports import LOOPBACK
 
 PORTS_LABEL = f"{labels.PREFIX}.ports"  # JSON {container port: host port}
-
-
-class EnvironmentState(enum.StrEnum):
-    ABSENT = "absent"  # no container: Start creates it
-    CREATED = "created"
-    RUNNING = "running"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class ServiceEndpoint:
-    name: str
-    url: str  # without the token: safe to show and to log
-    needs_token: bool
-
-
-@dataclass(frozen=True)
-class EnvironmentStatus:
-    course_id: str
-    state: EnvironmentState
-    container: str | None = None  # name
-    image: str | None = None
-    folder: str | None = None
-    endpoints: tuple[ServiceEndpoint, ...] = ()
-    ports: dict[int, int] = field(default_factory=dict)  # container port -> host port
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "course": self.course_id,
-            "state": self.state.value,
-            "container": self.container,
-            "image": self.image,
-            "folder": self.folder,
-            "services": [
-                {"name": e.name, "url": e.url, "token": e.needs_token} for e in self.endpoints
-            ],
-        }
 
 
 def find_container(client: docker.DockerClient, course: Course) -> Any | None:

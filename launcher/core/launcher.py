@@ -11,29 +11,23 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import docker.errors
+from typing import TYPE_CHECKING
 
 from launcher.core.catalogue import Catalogue, Course, merge_catalogues
 from launcher.core.catalogue_sources import check_source, load_catalogues
-from launcher.core.engine import Engine, find_engine
-from launcher.core.engine_advice import check_image_platform, translate_engine_errors
-from launcher.core.environment import (
-    EnvironmentState,
-    EnvironmentStatus,
-    environment_status,
-    remove_environment,
-    stop_environment,
-)
+from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
 from launcher.core.errors import UsageError, WorkspaceError
-from launcher.core.install import pull_image
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.paths import AppPaths, app_paths
-from launcher.core.pull_progress import PullProgress
-from launcher.core.readiness import answering, ready_checks, ready_url
-from launcher.core.secrets import SecretStore, open_secret_store, token_for
 from launcher.core.settings import Settings, load_settings, save_settings, with_course
-from launcher.core.start import StartRequest, StartResult, start_environment
+
+# The Docker SDK, requests and the engine code load on first use, not with the
+# window: each operation imports what it needs (see docs/how-it-works.md).
+if TYPE_CHECKING:
+    from launcher.core.engine import Engine
+    from launcher.core.pull_progress import PullProgress
+    from launcher.core.secrets import SecretStore
+    from launcher.core.start import StartResult
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +37,10 @@ class Launcher:
     paths: AppPaths
     settings: Settings
     catalogue: Catalogue
-    secrets: SecretStore
     engine_address: str | None = None
     warnings: list[str] = field(default_factory=list)
     _engine: Engine | None = None
+    _secrets: SecretStore | None = None
 
     @classmethod
     def open(
@@ -72,20 +66,30 @@ class Launcher:
         warnings = [
             w for w in (loaded_settings.warning, *remembered.warnings, *named.warnings) if w
         ]
-        store = open_secret_store(paths)
         return cls(
             paths=paths,
             settings=settings,
             catalogue=catalogue,
-            secrets=store,
             engine_address=engine or settings.engine_address,
             warnings=warnings,
         )
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The keyring (or the secrets file), opened on first use: asking the system
+        keyring can be slow, and the window does not need it to appear."""
+        if self._secrets is None:
+            from launcher.core.secrets import open_secret_store
+
+            self._secrets = open_secret_store(self.paths)
+        return self._secrets
 
     # -- the engine -------------------------------------------------------------
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from launcher.core.engine import find_engine
+
             self._engine = find_engine(self.engine_address)
         return self._engine
 
@@ -112,12 +116,18 @@ class Launcher:
         return self.settings.course(course_id).folder
 
     def status(self, course_id: str) -> EnvironmentStatus:
+        from launcher.core.environment import environment_status
+
         return environment_status(self.engine.client, self.course(course_id))
 
     def statuses(self) -> list[EnvironmentStatus]:
+        from launcher.core.environment import environment_status
+
         return [environment_status(self.engine.client, course) for course in self.catalogue]
 
     def token(self, course_id: str) -> str | None:
+        from launcher.core.secrets import token_for
+
         course = self.course(course_id)
         return token_for(self.secrets, course.id) if course.token else None
 
@@ -130,6 +140,8 @@ class Launcher:
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> StartResult:
+        from launcher.core.start import StartRequest, start_environment
+
         course = self.course(course_id)
         remembered = self.settings.course(course.id)
         chosen = folder or remembered.folder
@@ -176,6 +188,10 @@ class Launcher:
 
     def platform_warning(self, course_id: str) -> str | None:
         """A sentence when the course image is built for another processor than this one."""
+        import docker.errors
+
+        from launcher.core.engine_advice import check_image_platform, translate_engine_errors
+
         course = self.course(course_id)
         try:
             with translate_engine_errors(f"checking {course.display_name}"):
@@ -203,6 +219,8 @@ class Launcher:
 
     def ready_services(self, course_id: str) -> set[str]:
         """Names of the course's services that answer now (for Open buttons)."""
+        from launcher.core.readiness import answering, ready_checks, ready_url
+
         course = self.course(course_id)
         status = self.status(course_id)
         if status.state != EnvironmentState.RUNNING:
@@ -223,13 +241,19 @@ class Launcher:
         cancel: CancelToken | None = None,
     ) -> PullProgress:
         """Download the course image (again: an image that is present costs one check)."""
+        from launcher.core.install import pull_image
+
         course = self.course(course_id)
         return pull_image(self.engine.client, course, progress=progress, cancel=cancel)
 
     def stop(self, course_id: str) -> bool:
+        from launcher.core.environment import stop_environment
+
         return stop_environment(self.engine.client, self.course(course_id))
 
     def remove(self, course_id: str, *, volumes: bool = False) -> bool:
+        from launcher.core.environment import remove_environment
+
         return remove_environment(self.engine.client, self.course(course_id), volumes=volumes)
 
     def service_url(self, course_id: str, service: str | None = None) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from launcher.core.backups import BackupFailed, BackupFile, backup_databases, backups_folder
 from launcher.core.engine_advice import translate_engine_errors
-from launcher.core.environment import EnvironmentState, remove_environment
+from launcher.core.environment import remove_environment
+from launcher.core.environment_state import EnvironmentState
 from launcher.core.errors import WorkspaceError
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress

@@ -22,13 +22,12 @@ from launcher.core.catalogue import Course
 from launcher.core.engine_advice import translate_engine_errors
 from launcher.core.environment import (
     PORTS_LABEL,
-    EnvironmentStatus,
-    ServiceEndpoint,
     container_state,
     endpoints,
     find_container,
     published_ports,
 )
+from launcher.core.environment_state import EnvironmentStatus, ServiceEndpoint
 from launcher.core.errors import PortInUse, StartFailed
 from launcher.core.hostpaths import mount_source
 from launcher.core.install import pull_image

@@ -26,7 +26,7 @@ import docker.errors
 
 from launcher.core.catalogue import Course
 from launcher.core.engine_advice import translate_engine_errors
-from launcher.core.environment import EnvironmentState
+from launcher.core.environment_state import EnvironmentState
 from launcher.core.errors import LauncherError, UpdateCheckFailed
 from launcher.core.image_inventory import RemovalResult, remove_image_version
 from launcher.core.image_reference import ImageReference, ImageReferenceError
@@ -34,6 +34,7 @@ from launcher.core.install import engine_platform
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.registry import RegistryClient
+from launcher.core.sizes import human_size
 
 log = logging.getLogger(__name__)
 
@@ -167,3 +168,29 @@ def update_course(
     return UpdateResult(
         course.id, True, check.installed_id, new_id, restarted, remade_later, removal
     )
+
+
+def update_summary(result: UpdateResult, display_name: str, keep_advice: str = "") -> list[str]:
+    """What an update did, in sentences for the student (the window and the CLI)."""
+    if not result.updated:
+        return [f"{display_name} is already the newest version."]
+    if result.old_id is None:
+        return [f"Installed {display_name} (it was not installed yet)."]
+    lines = [f"Updated {display_name} to the newest version."]
+    if result.restarted:
+        lines.append(
+            "It was running: it was made again on the new version and started. Your "
+            "files, its addresses and its token are kept."
+        )
+    elif result.remade_at_next_start:
+        lines.append(
+            "It is stopped: the next start makes it again on the new version, keeping "
+            "your files, addresses and token."
+        )
+    if result.old_image is None:
+        lines.append(f"The old version is kept. {keep_advice}".strip())
+    elif result.old_image.removed:
+        lines.append(f"The old version was removed ({human_size(result.old_image.freed)}).")
+    else:
+        lines.append(f"The old version was kept: {result.old_image.reason}.")
+    return lines

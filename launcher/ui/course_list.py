@@ -9,8 +9,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from launcher.core.catalogue import Catalogue
-from launcher.core.environment import EnvironmentStatus
-from launcher.ui.course_page import STATE_WORDS
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -36,7 +34,7 @@ class CourseList(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
 
-    def fill(self, catalogue: Catalogue, statuses: Mapping[str, EnvironmentStatus]) -> None:
+    def fill(self, catalogue: Catalogue, lines: Mapping[str, str]) -> None:
         """List the catalogue's courses, keeping the selected one selected."""
         selected = self.selected_id()
         self.list.blockSignals(True)
@@ -44,18 +42,19 @@ class CourseList(QWidget):
         for course in catalogue:
             QListWidgetItem(course.display_name, self.list).setData(ID_ROLE, course.id)
         self.list.blockSignals(False)
-        self.relabel(catalogue, statuses)
+        self.relabel(catalogue, lines)
         self._filter(self.search.text())
         if not self.select(selected or "") and self.list.count():
             self.list.setCurrentRow(0)
 
-    def relabel(self, catalogue: Catalogue, statuses: Mapping[str, EnvironmentStatus]) -> None:
+    def relabel(self, catalogue: Catalogue, lines: Mapping[str, str]) -> None:
+        """Each course's name, and under it its line (state, installed, size, update)."""
         for row in range(self.list.count()):
             item = self.list.item(row)
             course = catalogue.get(item.data(ID_ROLE))
-            status = statuses.get(course.id)
-            state = STATE_WORDS.get(status.state if status else None, "")
-            item.setText(f"{course.code} {course.presentation} — {course.title}\n{state}")
+            line = lines.get(course.id, "")
+            item.setText(f"{course.code} {course.presentation} — {course.title}\n{line}")
+            item.setToolTip(line)
 
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()

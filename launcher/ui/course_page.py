@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from launcher.core.catalogue import Course
-from launcher.core.environment import EnvironmentState, EnvironmentStatus
+from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
 
 LOG_LINES = 1000  # the log panel keeps the newest lines only
 
@@ -138,6 +138,7 @@ class CoursePage(QWidget):
         while self.services_grid.count():
             item = self.services_grid.takeAt(0)
             if item is not None and item.widget() is not None:
+                item.widget().hide()  # gone now, not when the deferred delete runs
                 item.widget().deleteLater()
         self.service_buttons.clear()
         for row, service in enumerate(course.services):
@@ -214,15 +215,6 @@ def _escape(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
     )
-
-
-STATE_WORDS: dict[EnvironmentState | None, str] = {
-    EnvironmentState.RUNNING: "Running",
-    EnvironmentState.STOPPED: "Stopped",
-    EnvironmentState.CREATED: "Stopped",
-    EnvironmentState.ABSENT: "Not set up",
-    None: "",
-}
 
 
 def progress_parts(progress: object) -> tuple[str, float | None]:

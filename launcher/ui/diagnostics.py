@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from launcher.core.catalogue_sources import redact
 from launcher.core.doctor import Check, run_checks
-from launcher.core.environment import EnvironmentStatus
+from launcher.core.environment_state import EnvironmentStatus
 from launcher.core.launcher import Launcher
 from launcher.core.sizes import human_size
 from launcher.core.support_bundle import collect_secrets, write_support_bundle

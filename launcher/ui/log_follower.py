@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from launcher.core.launcher import Launcher
-from launcher.core.log_stream import follow_logs
 from launcher.core.operation import CancelToken
 from launcher.ui.jobs import Job, JobRunner
 
@@ -43,6 +42,8 @@ class LogFollower(QObject):
                 self._lines.append(line)
 
         def work(_report: Callable[[Any], None], cancel: CancelToken) -> None:
+            from launcher.core.log_stream import follow_logs  # the Docker SDK: off the GUI thread
+
             secrets = [t for t in (launcher.token(course_id),) if t]  # the keyring: not here
             follow_logs(launcher.engine.client, course, sink, cancel, secrets=secrets)
 

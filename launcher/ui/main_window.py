@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -26,27 +26,35 @@ from PySide6.QtWidgets import (
 
 from launcher import APP_NAME
 from launcher.core.catalogue import Catalogue, merge_catalogues
-from launcher.core.environment import EnvironmentState, EnvironmentStatus
+from launcher.core.course_lines import RegistryFacts, list_lines
+from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
-from launcher.core.reset import ResetResult, reset_environment
-from launcher.core.start import StartResult
 from launcher.core.workspace import default_folder
 from launcher.ui.about import show_about
 from launcher.ui.course_list import CourseList
 from launcher.ui.course_page import CoursePage, PageState, progress_parts
-from launcher.ui.diagnostics import DiagnosticsDialog, diagnostics_text
 from launcher.ui.engine_banner import EngineBanner
+from launcher.ui.image_actions import ImageActions
 from launcher.ui.jobs import Job, JobRunner
 from launcher.ui.log_follower import LogFollower
 from launcher.ui.quitting import QuitFlow
-from launcher.ui.reset_dialog import ResetDialog
-from launcher.ui.settings_dialog import SettingsDialog
 from launcher.ui.tray import Tray, tray_entries
+
+# Dialogs and operations that load the Docker SDK are imported when first used, so
+# the window appears before them (see docs/how-it-works.md, "Start-up").
+if TYPE_CHECKING:
+    from launcher.core.reset import ResetResult
+    from launcher.core.start import StartResult
+    from launcher.ui.diagnostics import DiagnosticsDialog
+    from launcher.ui.reset_dialog import ResetDialog
+    from launcher.ui.settings_dialog import SettingsDialog
 
 Opener = Callable[[str], None]
 # environments by course id, their answering services, the course selected when asked
-StatusSnapshot = tuple[dict[str, EnvironmentStatus], dict[str, frozenset[str]], str | None]
+StatusSnapshot = tuple[
+    dict[str, EnvironmentStatus], dict[str, frozenset[str]], str | None, frozenset[str]
+]
 DRAW_MS = 125  # progress and log are redrawn 8 times a second, not per event
 REFRESH_MS = 5000  # environments' state, when idle
 ENGINE_RETRY_MS = 5000  # while Docker is missing, look again by itself
@@ -84,6 +92,9 @@ class MainWindow(QMainWindow):
         self.ready: dict[str, frozenset[str]] = {}
         self.errors: dict[str, tuple[str, str]] = {}
         self.notices: dict[str, str] = {}
+        self.installed: frozenset[str] | None = None  # None: not asked yet
+        self.facts: dict[str, RegistryFacts] = {}  # asked of the registry once per engine
+        self.facts_asked = False
         self.log = LogFollower(launcher, self.runner, self)
 
         self.banner = EngineBanner(self)
@@ -102,8 +113,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
+        self.image_actions = ImageActions(self)
         self._build_menus()
-        self.courses.fill(launcher.catalogue, self.statuses)
+        self.catalogue_changed()
 
         self.page.start_requested.connect(self.start_selected)
         self.page.stop_requested.connect(self.stop_selected)
@@ -138,6 +150,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             course.addAction(action)
         course.addSeparator()
+        for action in self.image_actions.actions():
+            course.addAction(action)
+        course.addSeparator()
         self.settings_action = QAction("S&ettings…", self, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.show_settings)
@@ -157,9 +172,21 @@ class MainWindow(QMainWindow):
         about.triggered.connect(lambda: show_about(self, self.launcher))
         help_menu.addAction(about)
 
+    def _list_lines(self) -> dict[str, str]:
+        return list_lines(self.launcher.catalogue, self.statuses, self.installed, self.facts)
+
     def _relabel_courses(self) -> None:
-        self.courses.relabel(self.launcher.catalogue, self.statuses)
+        self.courses.relabel(self.launcher.catalogue, self._list_lines())
         self.tray.update(tray_entries(self.launcher.catalogue, self.statuses, self.ready))
+
+    def catalogue_changed(self) -> None:
+        """The catalogue has new courses (Settings, Import): list them again."""
+        self.courses.fill(self.launcher.catalogue, self._list_lines())
+
+    def forget_registry_facts(self, course_id: str) -> None:
+        """After an install, update or import the registry's old answer is stale."""
+        self.facts.pop(course_id, None)
+        self._relabel_courses()
 
     # -- what is selected ------------------------------------------------------------
     def selected_id(self) -> str | None:
@@ -180,7 +207,7 @@ class MainWindow(QMainWindow):
         self._follow_log_if_running()
 
     # -- jobs ------------------------------------------------------------------------
-    def _env_job(self, course_id: str, title: str, work: Callable[..., Any]) -> Job:
+    def env_job(self, course_id: str, title: str, work: Callable[..., Any]) -> Job:
         self.errors.pop(course_id, None)
         job = Job(f"env:{course_id}", title, work)
         job.failed.connect(lambda message, hint: self._failed(course_id, message, hint))
@@ -206,6 +233,7 @@ class MainWindow(QMainWindow):
 
     def _engine_found(self, _engine: object) -> None:
         self.engine_ok = True
+        self.facts_asked = False  # another engine (Settings) may hold other images
         self.engine_timer.stop()
         self.banner.hide()
         self.refresh_timer.start()
@@ -225,12 +253,15 @@ class MainWindow(QMainWindow):
         selected = self.selected_id()
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
+            from launcher.core.course_overview import installed_courses
+
             statuses = {s.course_id: s for s in self.launcher.statuses()}
             ready = {}
             for course_id, status in statuses.items():
                 if status.state == EnvironmentState.RUNNING:
                     ready[course_id] = frozenset(self.launcher.ready_services(course_id))
-            return statuses, ready, selected
+            installed = installed_courses(self.launcher.engine.client, self.launcher.catalogue)
+            return statuses, ready, selected, installed
 
         job = Job("status", "Checking your environments", work)
         job.succeeded.connect(self._statuses_arrived)
@@ -238,10 +269,31 @@ class MainWindow(QMainWindow):
         self.runner.submit(job)
 
     def _statuses_arrived(self, result: StatusSnapshot) -> None:
-        self.statuses, self.ready, _ = result
+        self.statuses, self.ready, _, self.installed = result
         self._relabel_courses()
         self.redraw()
         self._follow_log_if_running()
+        if not self.facts_asked:
+            self.facts_asked = True
+            self._ask_registry(self.installed)
+
+    def _ask_registry(self, installed: frozenset[str]) -> None:
+        """Download sizes and updates, once: offline, they simply stay unknown."""
+        launcher = self.launcher
+        courses = list(launcher.catalogue)
+
+        def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
+            from launcher.core.course_overview import registry_facts
+
+            return registry_facts(launcher.engine.client, courses, installed)
+
+        job = Job("registry", "Asking for download sizes and updates", work)
+        job.succeeded.connect(self._facts_arrived)
+        self.runner.submit(job)
+
+    def _facts_arrived(self, facts: dict[str, RegistryFacts]) -> None:
+        self.facts = {**facts, **{k: v for k, v in self.facts.items() if k not in facts}}
+        self._relabel_courses()
 
     def start_selected(self) -> None:
         course_id = self.selected_id()
@@ -257,7 +309,7 @@ class MainWindow(QMainWindow):
                 course_id, folder, create_folder=is_default, progress=report, cancel=cancel
             )
 
-        job = self._env_job(course_id, f"Starting {self.launcher.course(course_id).code}", work)
+        job = self.env_job(course_id, f"Starting {self.launcher.course(course_id).code}", work)
         job.succeeded.connect(lambda result: self._started(course_id, result))
 
     def _started(self, course_id: str, result: StartResult) -> None:
@@ -278,14 +330,14 @@ class MainWindow(QMainWindow):
     def stop_course(self, course_id: str) -> Job:
         if course_id == self.selected_id():
             self._stop_following_log()
-        return self._env_job(course_id, "Stopping", lambda _r, _c: self.launcher.stop(course_id))
+        return self.env_job(course_id, "Stopping", lambda _r, _c: self.launcher.stop(course_id))
 
     def install_selected(self) -> None:
         course_id = self.selected_id()
         if course_id is None:
             return
         title = f"Installing {self.launcher.course(course_id).code}"
-        self._env_job(course_id, title, lambda r, c: self.launcher.install(course_id, r, c))
+        self.env_job(course_id, title, lambda r, c: self.launcher.install(course_id, r, c))
 
     def remove_selected(self) -> None:
         course_id = self.selected_id()
@@ -300,13 +352,15 @@ class MainWindow(QMainWindow):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self._stop_following_log()
-            self._env_job(course_id, "Removing", lambda _r, _c: self.launcher.remove(course_id))
+            self.env_job(course_id, "Removing", lambda _r, _c: self.launcher.remove(course_id))
 
     def reset_selected(self) -> ResetDialog | None:
         """Ask first (what is kept, what is lost); the reset itself runs in a job."""
         course_id = self.selected_id()
         if course_id is None or self.runner.busy(f"env:{course_id}"):
             return None
+        from launcher.ui.reset_dialog import ResetDialog
+
         dialog = ResetDialog(self.launcher.course(course_id), self.folder_for(course_id), self)
         dialog.accepted.connect(
             lambda: self.reset_course(course_id, databases=dialog.databases_chosen())
@@ -321,11 +375,13 @@ class MainWindow(QMainWindow):
             self._stop_following_log()
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ResetResult:
+            from launcher.core.reset import reset_environment
+
             return reset_environment(
                 self.launcher, course_id, databases=databases, progress=report, cancel=cancel
             )
 
-        job = self._env_job(course_id, f"Resetting {self.launcher.course(course_id).code}", work)
+        job = self.env_job(course_id, f"Resetting {self.launcher.course(course_id).code}", work)
         job.succeeded.connect(lambda result: self._reset_done(course_id, result))
         return job
 
@@ -400,6 +456,8 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return self.settings_dialog
+        from launcher.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.launcher, self.runner, self)
         dialog.catalogue_added.connect(self._catalogue_added)
         dialog.engine_changed.connect(self._engine_address_changed)
@@ -413,7 +471,7 @@ class MainWindow(QMainWindow):
 
     def _catalogue_added(self, catalogue: Catalogue) -> None:
         self.launcher.catalogue = merge_catalogues([self.launcher.catalogue, catalogue])
-        self.courses.fill(self.launcher.catalogue, self.statuses)
+        self.catalogue_changed()
 
     def _engine_address_changed(self) -> None:
         self.engine_ok = False
@@ -423,6 +481,8 @@ class MainWindow(QMainWindow):
         self.check_engine()
 
     def show_diagnostics(self) -> DiagnosticsDialog:
+        from launcher.ui.diagnostics import DiagnosticsDialog, diagnostics_text
+
         problem = "" if self.engine_ok else self.engine_problem
         text = diagnostics_text(self.launcher, self.statuses, self.ready, engine_problem=problem)
         if self.diagnostics_dialog is not None:
@@ -490,6 +550,7 @@ class MainWindow(QMainWindow):
             )
         )
         self.page.append_log(lines)
+        self.image_actions.redraw()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.leaving.stay_in_tray():

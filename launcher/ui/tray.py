@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from launcher import APP_NAME
 from launcher.core.catalogue import Catalogue
-from launcher.core.environment import EnvironmentState, EnvironmentStatus
+from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
 from launcher.core.resources import resource_path
 
 

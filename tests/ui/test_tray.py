@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QMenu, QMessageBox,
 from pytestqt.qtbot import QtBot
 
 from launcher.core.catalogue import load_catalogue_file
-from launcher.core.environment import EnvironmentState, EnvironmentStatus, ServiceEndpoint
+from launcher.core.environment_state import EnvironmentState, EnvironmentStatus, ServiceEndpoint
 from launcher.core.launcher import Launcher
 from launcher.core.resources import resource_path
 from launcher.ui.main_window import MainWindow
