@@ -231,6 +231,7 @@ class ImageActions(QObject):
         job.failed.connect(lambda message, hint: self._say(f"{message} {hint}"))
         job.cancelled.connect(lambda: self._say("Import cancelled. Nothing was added.", 8000))
         job.done.connect(lambda: self.strip.render(None))
+        window.statusBar().clearMessage()  # an earlier message would cover the progress
         window.runner.submit(job)
         self.strip.render(job)
         return job

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from launcher.core import autostart
 from launcher.core.catalogue import Catalogue
 from launcher.core.catalogue_sources import load_catalogues
 from launcher.core.launcher import Launcher
@@ -117,7 +118,7 @@ class SettingsDialog(QDialog):
         catalogue_layout.addLayout(add_row)
         catalogue_layout.addWidget(self.catalogue_status)
 
-        general = QGroupBox("Docker and the browser", self)
+        general = QGroupBox("General", self)
         self.engine_address = QLineEdit(settings.engine_address or "", general)
         self.engine_address.setAccessibleName("Docker engine address")
         self.engine_address.setPlaceholderText("Automatic (recommended)")
@@ -128,6 +129,10 @@ class SettingsDialog(QDialog):
         self.open_browser = QCheckBox("&Open the browser when an environment is ready", general)
         self.open_browser.setAccessibleName("Open the browser automatically")
         self.open_browser.setChecked(settings.open_browser)
+        self.start_at_login = QCheckBox("Start Course Launcher when I &log in", general)
+        self.start_at_login.setAccessibleName("Start Course Launcher when I log in")
+        self.start_at_login.setToolTip("Off unless you switch it on")
+        self.start_at_login.setChecked(autostart.is_enabled())
         self.engine_problem = QLabel(general)
         self.engine_problem.setWordWrap(True)
         self.engine_problem.setAccessibleName("Engine address problem")
@@ -136,6 +141,7 @@ class SettingsDialog(QDialog):
         form.addRow("Docker &engine address:", self.engine_address)
         form.addRow("", self.engine_problem)
         form.addRow("", self.open_browser)
+        form.addRow("", self.start_at_login)
         engine_label = form.labelForField(self.engine_address)
         if isinstance(engine_label, QLabel):
             engine_label.setBuddy(self.engine_address)
@@ -240,6 +246,7 @@ class SettingsDialog(QDialog):
             self.launcher.settings,
             engine_address=address,
             open_browser=self.open_browser.isChecked(),
+            start_at_login=self.start_at_login.isChecked(),
         )
 
     def accept(self) -> None:
@@ -254,8 +261,13 @@ class SettingsDialog(QDialog):
             launcher.engine_address = chosen.engine_address
             self.engine_changed.emit()
 
+        login_entry = chosen.start_at_login
+        change_login_entry = login_entry != autostart.is_enabled()
+
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> None:
             save_settings(launcher.paths, launcher.settings)
+            if change_login_entry:
+                autostart.set_enabled(login_entry)
 
         job = Job(SETTINGS_JOB, "Saving your settings", work)
         job.succeeded.connect(lambda _result: self.saved.emit(launcher.settings))

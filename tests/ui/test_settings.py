@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from launcher.core import autostart
 from launcher.core.launcher import Launcher
 from launcher.core.paths import app_paths
 from launcher.core.settings import load_settings
@@ -106,6 +107,28 @@ def test_settings_are_saved_and_checked(qtbot: QtBot, plain_window: MainWindow) 
     assert saved.open_browser is False and saved.start_at_login is False
     assert saved.engine_address is None
     assert window.launcher.settings == saved
+    assert not autostart.is_enabled()  # off unless the student switches it on
+
+
+def test_start_at_login_writes_and_removes_the_login_entry(
+    qtbot: QtBot, plain_window: MainWindow
+) -> None:
+    entry = autostart.this_system().entry
+    assert entry is not None and not entry.exists()
+    for wanted in (True, False):
+        plain_window.settings_action.trigger()
+        dialog = plain_window.settings_dialog
+        assert isinstance(dialog, SettingsDialog)
+        assert dialog.start_at_login.isChecked() is not wanted
+        dialog.start_at_login.setChecked(wanted)
+        if wanted:
+            screenshot(dialog, "settings-start-at-login")
+        with qtbot.waitSignal(dialog.saved, timeout=10_000):
+            qtbot.mouseClick(dialog.buttons.buttons()[0], LEFT)  # OK
+        qtbot.waitUntil(lambda: not plain_window.runner.busy("settings"), timeout=10_000)
+        assert entry.is_file() is wanted
+        assert load_settings(app_paths()).settings.start_at_login is wanted
+    assert not entry.parent.exists() or not any(entry.parent.iterdir())
 
 
 def test_a_catalogue_is_loaded_in_a_job_added_and_removed(
