@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def installed_courses(client: docker.DockerClient, catalogue: Catalogue) -> frozenset[str]:
     """Ids of the courses whose image (the version the catalogue names) is here."""
     found: set[str] = set()
-    for image in launcher_images(client, catalogue):
+    for image in launcher_images(client, catalogue, with_containers=False):
         if not image.old_version:
             found.update(image.courses)
     return frozenset(found)

@@ -8,6 +8,7 @@ belongs to someone else and is never touched.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import docker
@@ -93,6 +94,63 @@ def environment_status(client: docker.DockerClient, course: Course) -> Environme
         endpoints=endpoints(course, ports),
         ports=ports,
     )
+
+
+def _summary_state(row: dict[str, Any]) -> EnvironmentState:
+    state = str(row.get("State") or "")
+    if state in ("running", "restarting"):
+        return EnvironmentState.RUNNING
+    if state == "created":
+        return EnvironmentState.CREATED
+    return EnvironmentState.STOPPED
+
+
+def _summary_ports(row: dict[str, Any]) -> dict[int, int]:
+    """Container port -> host port: what the engine publishes now for a running
+    container, else what the launcher recorded when it made it."""
+    ports = {
+        int(entry["PrivatePort"]): int(entry["PublicPort"])
+        for entry in row.get("Ports") or []
+        if entry.get("PublicPort") and entry.get("IP") in (LOOPBACK, None)
+    }
+    if ports:
+        return ports
+    raw = (row.get("Labels") or {}).get(PORTS_LABEL, "{}")
+    return {int(k): int(v) for k, v in json.loads(raw).items()}
+
+
+def environment_statuses(
+    client: docker.DockerClient, courses: Iterable[Course]
+) -> list[EnvironmentStatus]:
+    """Every course's status from one engine call (the window asks this every few
+    seconds; a call per course would grow with the catalogue)."""
+    with translate_engine_errors("looking at your environments"):
+        rows = client.api.containers(all=True, filters=labels.managed_filter())
+    newest: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: int(r.get("Created") or 0)):
+        course_id = (row.get("Labels") or {}).get(labels.COURSE)
+        if course_id:
+            newest[course_id] = row
+    statuses = []
+    for course in courses:
+        row = newest.get(course.id)
+        if row is None:
+            statuses.append(EnvironmentStatus(course.id, EnvironmentState.ABSENT))
+            continue
+        ports = _summary_ports(row)
+        row_labels = row.get("Labels") or {}
+        statuses.append(
+            EnvironmentStatus(
+                course_id=course.id,
+                state=_summary_state(row),
+                container=str((row.get("Names") or ["/?"])[0]).lstrip("/"),
+                image=row_labels.get(labels.IMAGE),
+                folder=row_labels.get(labels.FOLDER),
+                endpoints=endpoints(course, ports),
+                ports=ports,
+            )
+        )
+    return statuses
 
 
 def stop_environment(client: docker.DockerClient, course: Course, timeout: int = 20) -> bool:

@@ -139,10 +139,13 @@ def _classify(
     )
 
 
-def launcher_images(client: docker.DockerClient, catalogue: Catalogue) -> list[LauncherImage]:
-    """The launcher's images in the engine, current ones first, then by name."""
+def launcher_images(
+    client: docker.DockerClient, catalogue: Catalogue, *, with_containers: bool = True
+) -> list[LauncherImage]:
+    """The launcher's images in the engine, current ones first, then by name (without
+    containers: one engine call, and ``used_by`` is left empty)."""
     with translate_engine_errors("listing the course images"):
-        used = _containers(client)
+        used = _containers(client) if with_containers else {}
         found = [
             image
             for attrs in client.api.images()

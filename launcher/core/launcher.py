@@ -121,9 +121,9 @@ class Launcher:
         return environment_status(self.engine.client, self.course(course_id))
 
     def statuses(self) -> list[EnvironmentStatus]:
-        from launcher.core.environment import environment_status
+        from launcher.core.environment import environment_statuses
 
-        return [environment_status(self.engine.client, course) for course in self.catalogue]
+        return environment_statuses(self.engine.client, self.catalogue)
 
     def token(self, course_id: str) -> str | None:
         from launcher.core.secrets import token_for
@@ -217,12 +217,13 @@ class Launcher:
         page = "/lab/terminals/1" if jupyter.path.startswith("/lab") else "/terminals/1"
         return f"{root.rstrip('/')}{page}" + (f"?{query}" if query else "")
 
-    def ready_services(self, course_id: str) -> set[str]:
-        """Names of the course's services that answer now (for Open buttons)."""
+    def ready_services(self, course_id: str, status: EnvironmentStatus | None = None) -> set[str]:
+        """Names of the course's services that answer now (for Open buttons); pass the
+        status when it is known, to save asking the engine again."""
         from launcher.core.readiness import answering, ready_checks, ready_url
 
         course = self.course(course_id)
-        status = self.status(course_id)
+        status = status or self.status(course_id)
         if status.state != EnvironmentState.RUNNING:
             return set()
         checks = ready_checks(course, status.ports, self.token(course_id))

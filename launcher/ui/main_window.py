@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
             ready = {}
             for course_id, status in statuses.items():
                 if status.state == EnvironmentState.RUNNING:
-                    ready[course_id] = frozenset(self.launcher.ready_services(course_id))
+                    ready[course_id] = frozenset(self.launcher.ready_services(course_id, status))
             installed = installed_courses(self.launcher.engine.client, self.launcher.catalogue)
             return statuses, ready, selected, installed
 
