@@ -4,7 +4,7 @@
     python3 dev.py run [ARGS...]    create .venv if needed, install, start the app
     python3 dev.py test [PYTEST ARGS...]
                                     the same with the test tools, then the checks:
-                                    ruff, ruff format, mypy --strict on launcher/core,
+                                    ruff, ruff format, mypy --strict on launcher,
                                     and pytest against a real Docker engine and
                                     registry that it starts (tests/testbed) and stops.
 
@@ -96,7 +96,7 @@ def run_checks(pytest_args: list[str]) -> int:
 
     step("ruff", [str(PYTHON), "-m", "ruff", "check", "."])
     step("ruff format", [str(PYTHON), "-m", "ruff", "format", "--check", "."])
-    step("mypy", [str(PYTHON), "-m", "mypy", "--strict", "launcher/core"])
+    step("mypy", [str(PYTHON), "-m", "mypy", "--strict", "launcher"])
     testbed = [str(PYTHON), "-m", "tests.testbed"]
     with testbed_lock(env):
         run_tests(step, testbed, in_ci, failures, pytest_args)

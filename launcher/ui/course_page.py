@@ -137,9 +137,10 @@ class CoursePage(QWidget):
     def _rebuild_services(self, course: Course) -> None:
         while self.services_grid.count():
             item = self.services_grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().hide()  # gone now, not when the deferred delete runs
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()  # gone now, not when the deferred delete runs
+                widget.deleteLater()
         self.service_buttons.clear()
         for row, service in enumerate(course.services):
             open_button = QPushButton(f"Open {service.name}", self.services_box)
@@ -154,7 +155,7 @@ class CoursePage(QWidget):
             self.services_grid.addWidget(copy_button, row, 1)
             self.service_buttons[service.name] = (open_button, copy_button)
 
-    def render(self, state: PageState) -> None:
+    def show_state(self, state: PageState) -> None:
         course = state.course
         if course.id != self._course_id:
             self._course_id = course.id

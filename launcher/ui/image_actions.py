@@ -57,7 +57,7 @@ class ImportStrip(QWidget):
         layout.addWidget(self.cancel)
         self.hide()
 
-    def render(self, job: Job | None) -> None:
+    def show_job(self, job: Job | None) -> None:
         if job is None:
             self.hide()
             return
@@ -230,10 +230,10 @@ class ImageActions(QObject):
         job.succeeded.connect(self._imported)
         job.failed.connect(lambda message, hint: self._say(f"{message} {hint}"))
         job.cancelled.connect(lambda: self._say("Import cancelled. Nothing was added.", 8000))
-        job.done.connect(lambda: self.strip.render(None))
+        job.done.connect(lambda: self.strip.show_job(None))
         window.statusBar().clearMessage()  # an earlier message would cover the progress
         window.runner.submit(job)
-        self.strip.render(job)
+        self.strip.show_job(job)
         return job
 
     def cancel_import(self) -> None:
@@ -257,4 +257,4 @@ class ImageActions(QObject):
         """Called by the window's draw timer."""
         job = self.window.runner.active(IMPORT_KEY)
         if job is not None:
-            self.strip.render(job)
+            self.strip.show_job(job)

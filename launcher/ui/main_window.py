@@ -125,9 +125,9 @@ class MainWindow(QMainWindow):
         self.page.copy_requested.connect(self.copy_service)
         self.courses.selection_changed.connect(self._selection_changed)
 
-        self.draw_timer = QTimer(self, interval=DRAW_MS, timeout=self.redraw)
-        self.refresh_timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
-        self.engine_timer = QTimer(self, interval=ENGINE_RETRY_MS, timeout=self.check_engine)
+        self.draw_timer = self._timer(DRAW_MS, self.redraw)
+        self.refresh_timer = self._timer(REFRESH_MS, self.refresh)
+        self.engine_timer = self._timer(ENGINE_RETRY_MS, self.check_engine)
         self.draw_timer.start()
         self.runner.job_finished.connect(lambda _job: self.redraw())
         self.redraw()  # the first course's page, before the window is shown
@@ -135,6 +135,12 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.check_engine)  # after the window is shown
 
     # -- building ------------------------------------------------------------------
+    def _timer(self, interval_ms: int, slot: Callable[[], None]) -> QTimer:
+        timer = QTimer(self)
+        timer.setInterval(interval_ms)
+        timer.timeout.connect(slot)
+        return timer
+
     def _build_menus(self) -> None:
         course = self.menuBar().addMenu("&Course")
         for text, shortcut, slot in (
@@ -535,7 +541,7 @@ class MainWindow(QMainWindow):
         job = self.runner.active(f"env:{course_id}")
         progress = job.progress if job is not None else None
         text, fraction = progress_parts(progress)
-        self.page.render(
+        self.page.show_state(
             PageState(
                 course=self.launcher.course(course_id),
                 folder=self.folder_for(course_id),
