@@ -39,6 +39,7 @@ class Launcher:
     catalogue: Catalogue
     engine_address: str | None = None
     warnings: list[str] = field(default_factory=list)
+    named_catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))  # --catalogue
     _engine: Engine | None = None
     _secrets: SecretStore | None = None
 
@@ -72,7 +73,17 @@ class Launcher:
             catalogue=catalogue,
             engine_address=engine or settings.engine_address,
             warnings=warnings,
+            named_catalogue=named.catalogue,
         )
+
+    def reload_catalogue(self) -> list[str]:
+        """Read the remembered catalogues again, from saved copies only (after one was
+        removed in Settings); returns the warnings of sources that could not be read."""
+        remembered = load_catalogues(
+            self.settings.catalogue_sources, self.paths.catalogue_cache, offline=True
+        )
+        self.catalogue = merge_catalogues([remembered.catalogue, self.named_catalogue])
+        return list(remembered.warnings)
 
     @property
     def secrets(self) -> SecretStore:

@@ -466,6 +466,7 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.launcher, self.runner, self)
         dialog.catalogue_added.connect(self._catalogue_added)
+        dialog.catalogue_reloaded.connect(self.catalogue_changed)
         dialog.engine_changed.connect(self._engine_address_changed)
         dialog.save_failed.connect(
             lambda message, hint: self.statusBar().showMessage(f"{message} {hint}")

@@ -56,6 +56,8 @@ def engine_address_problem(text: str) -> str | None:
 class SettingsDialog(QDialog):
     #: a catalogue was added and loaded: its courses, to be shown in the list
     catalogue_added = Signal(object)
+    #: a catalogue was removed and the launcher's catalogue read again
+    catalogue_reloaded = Signal()
     #: the engine address changed: look for the engine again
     engine_changed = Signal()
     #: the settings were saved (after OK)
@@ -203,7 +205,9 @@ class SettingsDialog(QDialog):
         launcher = self.launcher
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            return launcher.change_catalogue_sources(remove=source), None
+            sources = launcher.change_catalogue_sources(remove=source)
+            launcher.reload_catalogue()  # its courses leave the list now
+            return sources, None
 
         self._run(Job(SETTINGS_JOB, "Saving your settings", work), "Saving…")
 
@@ -226,7 +230,8 @@ class SettingsDialog(QDialog):
             self._say(f"Added: {count} course{'s' if count != 1 else ''} from this catalogue.")
             self.catalogue_added.emit(catalogue)
         else:
-            self._say("Removed. Its courses leave the list the next time Course Launcher starts.")
+            self._say("Removed, and its courses with it.")
+            self.catalogue_reloaded.emit()
 
     def _job_done(self) -> None:
         self._checking = False

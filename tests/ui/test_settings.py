@@ -161,6 +161,9 @@ def test_a_catalogue_is_loaded_in_a_job_added_and_removed(
     qtbot.waitUntil(lambda: dialog.sources.count() == 0, timeout=10_000)
     assert "Removed" in dialog.catalogue_status.text()
     assert load_settings(app_paths()).settings.catalogue_sources == ()
+    assert "extra-course" not in window.launcher.catalogue
+    listed = [window.course_list.item(i).text() for i in range(window.course_list.count())]
+    assert listed and not any("XT101 25B" in text for text in listed)  # gone now, not later
     dialog.reject()
 
 
