@@ -8,7 +8,8 @@ method is one thing a student or tutor asks for.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ class Launcher:
     named_catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))  # --catalogue
     _engine: Engine | None = None
     _secrets: SecretStore | None = None
+    _settings_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(
@@ -172,30 +174,40 @@ class Launcher:
         warning = self.platform_warning(course.id)
         if warning:
             result = replace(result, notices=(*result.notices, warning))
-        self.settings = with_course(
-            self.settings,
-            course.id,
-            folder=Path(result.status.folder or chosen),
-            ports={str(k): v for k, v in result.ports.items()},
+        self.update_settings(
+            lambda settings: with_course(
+                settings,
+                course.id,
+                folder=Path(result.status.folder or chosen),
+                ports={str(k): v for k, v in result.ports.items()},
+            )
         )
-        save_settings(self.paths, self.settings)
         return result
+
+    def update_settings(self, change: Callable[[Settings], Settings]) -> Settings:
+        """Change the settings and save them, one change at a time: a start finishing
+        in a job and the Settings dialog saving at the same moment both keep their part."""
+        with self._settings_lock:
+            self.settings = change(self.settings)
+            save_settings(self.paths, self.settings)
+            return self.settings
 
     def change_catalogue_sources(
         self, *, add: str | None = None, remove: str | None = None
     ) -> list[str]:
         """Remember (or forget) a catalogue source; one being added must load now."""
-        sources = [s for s in self.settings.catalogue_sources if s != remove]
+        added = None
         if add is not None:
-            source = check_source(add)
-            load_catalogues(
-                [source], self.paths.catalogue_cache, include_bundled=False, strict=True
-            )
-            if source not in sources:
-                sources.append(source)
-        self.settings = replace(self.settings, catalogue_sources=tuple(sources))
-        save_settings(self.paths, self.settings)
-        return sources
+            added = check_source(add)
+            load_catalogues([added], self.paths.catalogue_cache, include_bundled=False, strict=True)
+
+        def change(settings: Settings) -> Settings:
+            sources = [s for s in settings.catalogue_sources if s != remove]
+            if added is not None and added not in sources:
+                sources.append(added)
+            return replace(settings, catalogue_sources=tuple(sources))
+
+        return list(self.update_settings(change).catalogue_sources)
 
     def platform_warning(self, course_id: str) -> str | None:
         """A sentence when the course image is built for another processor than this one."""

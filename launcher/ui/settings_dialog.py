@@ -35,7 +35,7 @@ from launcher.core.catalogue import Catalogue
 from launcher.core.catalogue_sources import load_catalogues
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
-from launcher.core.settings import Settings, save_settings
+from launcher.core.settings import Settings
 from launcher.ui.jobs import Job, JobRunner
 
 SETTINGS_JOB = "settings"  # one key: saves and catalogue checks never race each other
@@ -259,18 +259,24 @@ class SettingsDialog(QDialog):
             self.engine_address.setFocus()
             return
         launcher = self.launcher
-        before = launcher.settings
         chosen = self.chosen_settings()
-        launcher.settings = chosen
-        if chosen.engine_address != before.engine_address:
+        if chosen.engine_address != launcher.settings.engine_address:
             launcher.engine_address = chosen.engine_address
             self.engine_changed.emit()
-
         login_entry = chosen.start_at_login
         change_login_entry = login_entry != autostart.is_enabled()
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> None:
-            save_settings(launcher.paths, launcher.settings)
+            # Only this dialog's fields: what a job changed meanwhile (a course's folder
+            # and ports after a start) is kept.
+            launcher.update_settings(
+                lambda settings: replace(
+                    settings,
+                    engine_address=chosen.engine_address,
+                    open_browser=chosen.open_browser,
+                    start_at_login=chosen.start_at_login,
+                )
+            )
             if change_login_entry:
                 autostart.set_enabled(login_entry)
 
