@@ -274,6 +274,9 @@ def _well_known(env: Mapping[str, str], home: Path, plat: str, root: Path) -> li
     return found
 
 
+ANSWER_TIMEOUT = 10.0  # an engine that answered /_ping: busy, not absent
+
+
 def find_engine(
     explicit: str | None = None,
     *,
@@ -344,21 +347,30 @@ def _precheck(candidate: Candidate, seen: set[str]) -> str | None:
     return ""
 
 
-def _connect(candidate: Candidate, timeout: float) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+def _connect(
+    candidate: Candidate, timeout: float, answer_timeout: float = ANSWER_TIMEOUT
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     path = _unix_path(candidate.address)
     if path is not None and hasattr(socket, "AF_UNIX"):
         # Knock first: the SDK leaks its socket when connect fails (docker/docker-py#3356).
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as knock:
             knock.settimeout(timeout)
             knock.connect(path)
-    # The unversioned /version answers on every engine, so it serves as the ping and
-    # tells which API version to speak before the real client is made.
+    # /_ping is the cheapest answer every engine gives, so it alone is bounded by the
+    # search's short timeout: something silent is passed over quickly. An engine that
+    # answered it is there, only busy (Podman takes seconds over /version while it
+    # pulls), so /version and /info get longer.
     probe = docker.APIClient(
         base_url=candidate.address, tls=candidate.tls, timeout=timeout, version=_MIN_API
     )
     try:
+        probe.ping()
+        probe.timeout = answer_timeout
+        # The unversioned /version tells which API version to speak.
         version: dict[str, Any] = probe.version(api_version=False)
     except ValueError as exc:  # not JSON
+        raise NotAnEngineError("it answered, but not like a Docker engine") from exc
+    except docker.errors.APIError as exc:  # an HTTP server, but no engine behind it
         raise NotAnEngineError("it answered, but not like a Docker engine") from exc
     finally:
         probe.close()
@@ -367,11 +379,10 @@ def _connect(candidate: Candidate, timeout: float) -> tuple[Any, dict[str, Any],
     client = docker.DockerClient(
         base_url=candidate.address,
         tls=candidate.tls,
-        timeout=timeout,
+        timeout=answer_timeout,
         version=str(version["ApiVersion"]),
     )
     try:
-        client.ping()
         try:
             info: dict[str, Any] = client.info()
         except docker.errors.APIError:

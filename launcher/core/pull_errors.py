@@ -98,18 +98,42 @@ def image_not_found(image: str) -> ImageNotFound:
     )
 
 
-def disk_full(still_to_download: int | None) -> DiskFull:
-    needed = ""
+def disk_full(still_to_download: int | None, download_total: int | None = None) -> DiskFull:
+    needed, needed_bytes = "", still_to_download or None
     if still_to_download:
         needed = (
             f" It needs at least {human_size(still_to_download)} more (what is left to "
             "download; unpacked, the image takes up to about twice that)."
         )
+    elif download_total:  # everything was downloaded; unpacking it ran out of space
+        # While it unpacks, the download and the unpacked files (about 2.5 times the
+        # download for course images) are both on the disk.
+        needed_bytes = download_total * 7 // 2
+        needed = (
+            f" Downloading and unpacking it needs about {human_size(needed_bytes)} of free "
+            f"space (the download is {human_size(download_total)}, and unpacked it takes "
+            "about two and a half times that)."
+        )
     return DiskFull(
         f"There is not enough free disk space for the course image.{needed}",
         "Free some space (empty the recycle bin; remove the course images you no longer use "
         f"with: {PRUNE_COMMAND}), then press Retry. " + KEPT,
-        needed_bytes=still_to_download or None,
+        needed_bytes=needed_bytes,
+    )
+
+
+def plain_http_not_allowed(server: str) -> PullFailed:
+    """The engine asked for HTTPS and the server answered in plain HTTP. Docker allows
+    plain HTTP on loopback by itself; Podman only for servers its registries.conf
+    marks insecure."""
+    name = server or "the course image server"
+    return PullFailed(
+        f"The course image server {name} answers only in plain HTTP, and this Docker "
+        "engine is not set to allow that for it.",
+        "Ask your tutor whether the server has an HTTPS address. To allow this one: with "
+        f'Podman, add [[registry]] location = "{name}" insecure = true to registries.conf; '
+        f'with Docker, add "{name}" to "insecure-registries" in daemon.json. Then restart '
+        "the engine and press Retry.",
     )
 
 
@@ -121,14 +145,19 @@ def _server_of(image: str) -> str:
 
 
 def engine_pull_error(
-    message: str, image: str = "the course image", still_to_download: int | None = None
+    message: str,
+    image: str = "the course image",
+    still_to_download: int | None = None,
+    download_total: int | None = None,
 ) -> LauncherError:
     """The typed error for an engine's pull error text (``error`` / ``errorDetail``)."""
     text = message.lower()
     if "no space left on device" in text or "disk quota exceeded" in text:
-        return disk_full(still_to_download)
+        return disk_full(still_to_download, download_total)
     if "toomanyrequests" in text or "rate limit" in text:
         return rate_limited()
+    if "http response to https client" in text:
+        return plain_http_not_allowed(_server_of(image))
     reason = network_reason(text)
     if reason is not None or "dial tcp" in text:
         return unreachable(_server_of(image), reason or "the connection failed")

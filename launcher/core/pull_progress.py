@@ -12,9 +12,14 @@ ends without an error. Event shapes understood (the test data cites its sources)
   ``{"current": seconds, "units": "s"}``, a ``Downloading``-like ``Pulling layer fs``,
   and no layer events at all when everything is present;
 * Podman's Docker-compatible API: ``Pulling fs layer`` / ``Download complete`` /
-  ``Already exists`` per blob, often without bytes (counts of layers are used then),
-  ``total: -1`` for an unknown size, and a last ``Download complete`` or ``Pull
-  complete`` carrying the image id, not a layer;
+  ``Already exists`` per blob (``Already exists`` with no ``Pulling fs layer`` before
+  it), often without bytes (counts of layers are used then), ``total: -1`` for an
+  unknown size, and a last ``Download complete`` or ``Pull complete`` carrying the
+  image id, not a layer. Podman 4.3 sends ``Downloading`` with bytes about once a
+  second per layer, never quite up to the layer's size, and the config blob like a
+  layer (pass its digest in ``ignore``; without it the config counts as one more
+  layer); its image id is the config digest, so the last event names the config
+  again. A layer's ``Download complete`` may come only once it is unpacked;
 * ``error`` / ``errorDetail`` inside the 200 stream: raised as a typed error
   (:func:`launcher.core.pull_errors.engine_pull_error`).
 
@@ -190,7 +195,10 @@ class PullAggregator:
             detail.get("message") if isinstance(detail, Mapping) else None
         )
         if message:
-            raise engine_pull_error(str(message), self._image, self.snapshot().bytes_left or None)
+            now = self.snapshot()
+            raise engine_pull_error(
+                str(message), self._image, now.bytes_left or None, now.bytes_total or None
+            )
 
     def _layer_event(self, key: str, layer_id: str, detail: Mapping[object, object]) -> None:
         current = _number(detail.get("current"))

@@ -397,7 +397,7 @@ def test_connects_and_reads_engine_info(
             assert engine.client.ping() is True  # the client handed back works
             assert engine.client.api.timeout == 30
             api = recorded[0]["ApiVersion"]
-            assert server.paths[:3] == ["/version", "/_ping", "/info"]
+            assert server.paths[:3] == ["/_ping", "/version", "/info"]
             assert engine.client.api.api_version == api
             lines = describe(engine)
             assert lines[1] == f"Address: unix://{path} (found by Docker Desktop)"
