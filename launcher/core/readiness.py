@@ -15,7 +15,7 @@ from launcher.core.errors import StartFailed
 from launcher.core.operation import CancelToken, Progress
 from launcher.core.ports import LOOPBACK
 
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.05  # as often as a shell loop would ask; each ask is one local request
 STATE_CHECK_SECONDS = 1.0
 LOG_LINES = 15
 

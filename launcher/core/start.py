@@ -126,7 +126,20 @@ def ensure_image(
     return client.images.get(course.image)
 
 
+# An image's user and an engine's kind do not change: asked once per process, as each
+# answer costs a round trip (reading /etc/passwd out of a container costs ~80 ms).
+_image_uids: dict[str, int] = {}
+_engine_kinds: dict[str, bool] = {}
+
+
 def _image_user_uid(client: docker.DockerClient, container: Any, image: Any) -> int:
+    key = str(image.id)
+    if key not in _image_uids:
+        _image_uids[key] = _read_image_user_uid(container, image)
+    return _image_uids[key]
+
+
+def _read_image_user_uid(container: Any, image: Any) -> int:
     user = str(image.attrs.get("Config", {}).get("User") or "0").split(":")[0]
     if user.isdigit():
         return int(user)
@@ -143,9 +156,13 @@ def _image_user_uid(client: docker.DockerClient, container: Any, image: Any) -> 
 
 def _engine_shares_host_files(client: docker.DockerClient) -> bool:
     """True for a native Linux engine, where uids cross the bind mount unchanged."""
-    if sys.platform != "linux" or not str(client.api.base_url).startswith("http+docker://"):
+    address = str(client.api.base_url)
+    if sys.platform != "linux" or not address.startswith("http+docker://"):
         return False
-    return "Docker Desktop" not in str(client.info().get("OperatingSystem", ""))
+    if address not in _engine_kinds:
+        system = str(client.info().get("OperatingSystem", ""))
+        _engine_kinds[address] = "Docker Desktop" not in system
+    return _engine_kinds[address]
 
 
 def _create(

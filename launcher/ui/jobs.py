@@ -112,6 +112,9 @@ class JobRunner(QObject):
     def busy(self, key: str) -> bool:
         return key in self._active
 
+    def any_active(self) -> bool:
+        return bool(self._active)
+
     def _start_next(self, key: str) -> None:
         queue = self._queues.get(key)
         if not queue:

@@ -8,21 +8,27 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
 from launcher.ui.jobs import Job, JobRunner
 
-KEEP_LINES = 2000  # between two redraws; older lines are dropped
+# Between two redraws only the newest lines are kept: a chatty log that writes
+# thousands of lines a second is drawn as its tail, and the GUI thread never lays
+# out text nobody can read. How many were dropped is said in the panel.
+KEEP_LINES = 200
 
 
 class LogFollower(QObject):
+    lines_waiting = Signal()  # lines arrived while none were waiting
+
     def __init__(self, launcher: Launcher, runner: JobRunner, parent: QObject | None = None):
         super().__init__(parent)
         self.launcher = launcher
         self.runner = runner
         self._lines: deque[str] = deque(maxlen=KEEP_LINES)
+        self._dropped = 0
         self._lock = threading.Lock()
         self._job: Job | None = None
 
@@ -39,7 +45,12 @@ class LogFollower(QObject):
 
         def sink(line: str) -> None:
             with self._lock:
+                waiting = bool(self._lines)
+                if len(self._lines) == KEEP_LINES:
+                    self._dropped += 1
                 self._lines.append(line)
+            if not waiting:
+                self.lines_waiting.emit()  # queued to the GUI thread: wake the redraw
 
         def work(_report: Callable[[Any], None], cancel: CancelToken) -> None:
             from launcher.core.log_stream import follow_logs  # the Docker SDK: off the GUI thread
@@ -63,10 +74,15 @@ class LogFollower(QObject):
             self._job = None
         with self._lock:
             self._lines.clear()
+            self._dropped = 0
 
     def take_lines(self) -> list[str]:
-        """The lines that arrived since the last call."""
+        """The lines that arrived since the last call (the newest ones, after a line
+        saying how many were skipped)."""
         with self._lock:
             lines = list(self._lines)
+            dropped, self._dropped = self._dropped, 0
             self._lines.clear()
+        if dropped:
+            lines.insert(0, f"[… {dropped} lines skipped: the log is written faster than shown]")
         return lines

@@ -58,6 +58,7 @@ StatusSnapshot = tuple[
 DRAW_MS = 125  # progress and log are redrawn 8 times a second, not per event
 REFRESH_MS = 5000  # environments' state, when idle
 ENGINE_RETRY_MS = 5000  # while Docker is missing, look again by itself
+FULL_CHECK_EVERY = 12  # polls: services that answered are asked again once a minute
 
 
 class MainWindow(QMainWindow):
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.installed: frozenset[str] | None = None  # None: not asked yet
         self.facts: dict[str, RegistryFacts] = {}  # asked of the registry once per engine
         self.facts_asked = False
+        self.polls = 0
         self.log = LogFollower(launcher, self.runner, self)
 
         self.banner = EngineBanner(self)
@@ -128,7 +130,11 @@ class MainWindow(QMainWindow):
         self.draw_timer = self._timer(DRAW_MS, self.redraw)
         self.refresh_timer = self._timer(REFRESH_MS, self.refresh)
         self.engine_timer = self._timer(ENGINE_RETRY_MS, self.check_engine)
+        # Drawing runs while there is something to draw (a job's progress, log lines) and
+        # sleeps otherwise: an idle window with environments running costs no CPU.
         self.draw_timer.start()
+        self.runner.job_started.connect(lambda _job: self.draw_timer.start())
+        self.log.lines_waiting.connect(self.draw_timer.start)
         self.runner.job_finished.connect(lambda _job: self.redraw())
         self.redraw()  # the first course's page, before the window is shown
         self.banner.show_checking()
@@ -257,16 +263,27 @@ class MainWindow(QMainWindow):
         if not self.engine_ok or self.runner.busy("status"):
             return
         selected = self.selected_id()
+        launcher = self.launcher
+        # Services known to answer in a container that has not changed are not asked
+        # again on every poll; once a minute everything is asked afresh.
+        self.polls += 1
+        known = {} if self.polls % FULL_CHECK_EVERY == 0 else dict(self.ready)
+        before = dict(self.statuses)
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
             from launcher.core.course_overview import installed_courses
 
-            statuses = {s.course_id: s for s in self.launcher.statuses()}
+            statuses = {s.course_id: s for s in launcher.statuses()}
             ready = {}
             for course_id, status in statuses.items():
-                if status.state == EnvironmentState.RUNNING:
-                    ready[course_id] = frozenset(self.launcher.ready_services(course_id, status))
-            installed = installed_courses(self.launcher.engine.client, self.launcher.catalogue)
+                if status.state != EnvironmentState.RUNNING:
+                    continue
+                everything = frozenset(s.name for s in launcher.course(course_id).services)
+                if known.get(course_id) == everything and before.get(course_id) == status:
+                    ready[course_id] = everything
+                else:
+                    ready[course_id] = frozenset(launcher.ready_services(course_id, status))
+            installed = installed_courses(launcher.engine.client, launcher.catalogue)
             return statuses, ready, selected, installed
 
         job = Job("status", "Checking your environments", work)
@@ -558,6 +575,8 @@ class MainWindow(QMainWindow):
         )
         self.page.append_log(lines)
         self.image_actions.redraw()
+        if not lines and not self.runner.any_active():
+            self.draw_timer.stop()  # woken by the next job or log line
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.leaving.stay_in_tray():

@@ -1,15 +1,16 @@
 """Open a service in the browser through a private redirect file (no token on any
-command line), and remove the file once the browser has had time to read it."""
+command line), and remove the file as soon as the browser has read it."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
-from launcher.core.browser import open_in_browser, remove_redirect_file
+from launcher.core.browser import open_in_browser, remove_once_read
 
-KEEP_MS = 30_000
+KEEP_SECONDS = 30.0  # at the latest, where the file system keeps no access times
 
 
 class BrowserOpener(QObject):
@@ -19,4 +20,9 @@ class BrowserOpener(QObject):
 
     def __call__(self, url: str) -> None:
         page = open_in_browser(url, self.folder)  # OSError: the caller tells the student
-        QTimer.singleShot(KEEP_MS, self, lambda: remove_redirect_file(page))
+        # Watching for the browser's read polls the file: a thread, not the GUI's loop.
+        # Files left by a launcher that quit meanwhile are swept at the next open.
+        threading.Thread(
+            target=remove_once_read, args=(page, KEEP_SECONDS), daemon=True,
+            name="redirect-file",
+        ).start()  # fmt: skip

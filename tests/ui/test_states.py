@@ -148,8 +148,13 @@ def test_every_control_has_a_name_and_is_reachable_by_keyboard(
 ) -> None:
     window.select_course("test-multi")
     qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
+    buttons = [b for pair in window.page.service_buttons.values() for b in pair]
+    assert len(buttons) == 4  # Open and Copy for each of the two services
+    # Qt shows widgets added to a shown layout at the next turn of the event loop.
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in buttons), timeout=5_000)
     controls = _visible_interactive(window)
-    assert len(controls) >= 10
+    names = [type(w).__name__ + ":" + w.accessibleName() for w in controls]
+    assert len(controls) >= 13, "; ".join(names)
     unnamed = []
     for widget in controls:
         interface = QAccessible.queryAccessibleInterface(widget)
