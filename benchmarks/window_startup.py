@@ -1,6 +1,7 @@
 """How fast the window appears, and how much memory it holds when idle.
 
     .venv/bin/python benchmarks/window_startup.py [--runs 7] [--platform xvfb|offscreen]
+        [--frozen dist/course-launcher] [--command "course-launcher"]
 
 Starts ``python -m launcher`` several times (each with a fresh COURSE_LAUNCHER_HOME,
 no Docker engine unless --docker-host is given) and measures from just before the
@@ -9,7 +10,10 @@ when COURSE_LAUNCHER_BENCH=1. A bare PySide6 window is measured the same way in
 the same run, so the figures can be compared on any machine. After the window is
 shown the process is left idle for a few seconds, then its resident memory is read.
 Bytecode is cached (in a temporary PYTHONPYCACHEPREFIX, as an installed app has it)
-and one warm-up launch of each is not counted.
+and one warm-up launch of each is not counted. ``--frozen`` adds the PyInstaller
+bundle (built from build.spec) and ``--command`` any other way of starting the app
+(an installed package), measured in the same interleaved runs, with their ratio to
+the app run from source.
 
 Under ``xvfb`` (the default when Xvfb is installed) a real X server is started on a
 free display; Qt's xcb plugin needs Debian's libxcb-cursor0, libxcb-icccm4 and
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import selectors
+import shlex
 import shutil
 import signal
 import statistics
@@ -147,29 +152,48 @@ def run(
     else:
         base["QT_QPA_PLATFORM"] = "offscreen"
     python = sys.executable
-    rows: list[tuple[str, list[Sample]]] = [
-        ("bare PySide6 window", []),
-        ("Course Launcher window", []),
+    launches: list[tuple[str, list[str], bool]] = [  # name, command, is the launcher
+        ("bare PySide6 window", [python, "-c", BARE_WINDOW], False),
+        ("Course Launcher window", [python, "-m", "launcher"], True),
     ]
-    for run_number in range(args.runs + 1):  # interleaved: a busy moment hurts both alike
+    if args.frozen:
+        launches.append(("frozen app (PyInstaller)", [str(frozen_executable(args.frozen))], True))
+    if args.command:
+        command = shlex.split(args.command)
+        launches.append((f"command: {Path(command[0]).name}"[:26], command, True))
+    rows: list[tuple[str, list[Sample]]] = [(name, []) for name, _, _ in launches]
+    for run_number in range(args.runs + 1):  # interleaved: a busy moment hurts all alike
         keep = run_number > 0  # the first launch of each warms the caches
-        sample = measure([python, "-c", BARE_WINDOW], dict(base), args.idle if keep else 0)
-        rows[0][1].extend([sample] if keep else [])
-        home = Path(tempfile.mkdtemp(prefix="cl-bench-"))
-        env = dict(
-            base,
-            COURSE_LAUNCHER_HOME=str(home),
-            COURSE_LAUNCHER_SECRETS="file",
-            DOCKER_HOST=args.docker_host or f"unix://{home}/no-docker.sock",
-        )
-        try:
-            sample = measure([python, "-m", "launcher"], env, args.idle if keep else 0)
-            rows[1][1].extend([sample] if keep else [])
-        finally:
-            socket_file = Path(tempfile.gettempdir()) / server_name(env)
-            socket_file.unlink(missing_ok=True)  # SIGTERM leaves the single-instance socket
-            shutil.rmtree(home, ignore_errors=True)
+        for (_name, command, is_launcher), (_, samples) in zip(launches, rows, strict=True):
+            if not is_launcher:
+                sample = measure(command, dict(base), args.idle if keep else 0)
+                samples.extend([sample] if keep else [])
+                continue
+            home = Path(tempfile.mkdtemp(prefix="cl-bench-"))
+            env = dict(
+                base,
+                COURSE_LAUNCHER_HOME=str(home),
+                COURSE_LAUNCHER_SECRETS="file",
+                DOCKER_HOST=args.docker_host or f"unix://{home}/no-docker.sock",
+            )
+            try:
+                sample = measure(command, env, args.idle if keep else 0)
+                samples.extend([sample] if keep else [])
+            finally:
+                socket_file = Path(tempfile.gettempdir()) / server_name(env)
+                socket_file.unlink(missing_ok=True)  # SIGTERM leaves the single-instance socket
+                shutil.rmtree(home, ignore_errors=True)
     return rows
+
+
+def frozen_executable(path: Path) -> Path:
+    """The bundle's executable, given it or its folder (dist/course-launcher)."""
+    if path.is_dir():
+        for name in ("course-launcher", "course-launcher.exe"):
+            if (path / name).is_file():
+                return path / name
+        raise SystemExit(f"no course-launcher executable in {path}")
+    return path
 
 
 def import_seconds(module: str, runs: int, env: dict[str, str]) -> float:
@@ -188,6 +212,13 @@ def main() -> int:
     parser.add_argument("--platform", choices=["xvfb", "offscreen"], default=None)
     parser.add_argument("--idle", type=float, default=3.0, help="seconds idle before RSS")
     parser.add_argument("--docker-host", help="an engine for the launcher (default: none)")
+    parser.add_argument(
+        "--frozen", type=Path, metavar="PATH",
+        help="also measure the PyInstaller bundle (its folder or executable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--command", help="also measure this command line as a launcher (e.g. an installed app)"
+    )
     args = parser.parse_args()
     args.runs = max(5, args.runs)
     platform = args.platform or ("xvfb" if shutil.which("Xvfb") else "offscreen")
@@ -221,6 +252,10 @@ def report(
             f"{name:26} {statistics.median(shown):7.3f}s {min(shown):7.3f}s "
             f"{max(shown):7.3f}s {memory:7.1f} MB"
         )
+    launcher_median = statistics.median(s.shown for s in rows[1][1])
+    for name, samples in rows[2:]:
+        ratio = statistics.median(s.shown for s in samples) / launcher_median
+        print(f"{name}: {ratio:.2f}x the Course Launcher window from source")
     print("\nimport only (python -c 'import …'), median of 5:")
     for module in ("PySide6.QtWidgets", "docker", "launcher.core.launcher", "launcher.ui.app"):
         print(f"  {module:26} {import_seconds(module, 5, env):6.3f}s")

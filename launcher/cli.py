@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from dataclasses import asdict
 from importlib import import_module
 from pathlib import Path
 
 from launcher import __version__
 from launcher.cli_support import Handler, ProgressPrinter, emit, say
-from launcher.core.browser import open_in_browser, remove_redirect_file
+from launcher.core.browser import open_in_browser, remove_once_read
 from launcher.core.errors import LauncherError
 from launcher.core.launcher import Launcher
 from launcher.core.logs import setup_logging
@@ -28,6 +27,7 @@ REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is re
 COMMAND_MODULES: tuple[str, ...] = (
     "launcher.cli_images",
     "launcher.cli_maintenance",
+    "launcher.cli_purge",
     "launcher.cli_tutor",
 )
 
@@ -66,8 +66,7 @@ def _open(launcher: Launcher, course_id: str, service: str | None) -> None:
         say("No web browser could be opened here. Use `course-launcher url` for the address.")
         return
     say("Opening your browser…")
-    time.sleep(REDIRECT_KEEP_SECONDS)
-    remove_redirect_file(redirect)
+    remove_once_read(redirect, REDIRECT_KEEP_SECONDS)  # the token is on disk only till read
 
 
 def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
