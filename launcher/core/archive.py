@@ -2,8 +2,10 @@
 
 :func:`export_course` streams ``docker save`` of the course image into a take-away
 file (format: :mod:`launcher.core.archive_format`) next to the target, under a hidden
-temporary name, and renames it into place only when complete: an export that fails,
-is cancelled or killed never leaves a file under the final name.
+temporary name (``.NAME.PID.RANDOM.partial``), and renames it into place only when
+complete: an export that fails, is cancelled or killed never leaves a file under the
+final name, and the next export to that folder removes the partial files of exports
+whose process is gone (:func:`launcher.core.files.sweep_stale_temporaries`).
 
 :func:`import_course` verifies the whole file against its checksums first (a
 truncated, changed or foreign file is refused before the engine sees a byte), then
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import re
 import shutil
@@ -45,13 +48,14 @@ from launcher.core.course_toml import course_to_toml
 from launcher.core.engine_advice import translate_engine_errors
 from launcher.core.engine_stream import closed_on_cancel
 from launcher.core.errors import ArchiveError, DiskFull, ImageNotFound, UsageError
-from launcher.core.files import write_text_atomic
+from launcher.core.files import sweep_stale_temporaries, temporary_prefix, write_text_atomic
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.sizes import human_size
 
 _TAR_END = bytes(1024)  # a tar stream ends with two zero blocks
 _LOADED_RE = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,13 @@ def export_course(
         progress(ArchiveProgress(ArchivePhase.EXPORTING, done, estimate, total_is_estimate=True))
 
     report(0)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    # An export killed mid-way (power cut, SIGKILL) leaves its .partial file behind;
+    # the next export to this folder removes those of processes that are gone.
+    for stale in sweep_stale_temporaries(target.parent, target.name, suffix="partial"):
+        log.info("Removed %s, left by an export that did not finish", stale)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=temporary_prefix(target.name), suffix=".partial", dir=target.parent
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as out:

@@ -127,7 +127,9 @@ def translate_engine_errors(
         yield
     except docker.errors.APIError:
         raise
-    except (docker.errors.DockerException, OSError) as exc:  # requests' errors are OSErrors
+    # requests' errors are OSErrors; a stream the engine cut mid-way (killed while it
+    # streamed a pull or logs) surfaces from urllib3 as a ProtocolError
+    except (docker.errors.DockerException, OSError, urllib3.exceptions.ProtocolError) as exc:
         if not any(_is_connection_error(cause) for cause in _causes(exc)):
             raise
         reason = explain_connection_error(exc)
@@ -140,7 +142,13 @@ def translate_engine_errors(
 def _is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, FileNotFoundError):
         return exc.filename is None
-    kinds = (ConnectionError, requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+    kinds = (
+        ConnectionError,
+        requests.exceptions.ConnectionError,
+        requests.exceptions.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+        urllib3.exceptions.ProtocolError,
+    )
     return isinstance(exc, kinds)
 
 
