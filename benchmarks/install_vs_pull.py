@@ -64,21 +64,15 @@ def timed(argv: list[str], env: dict[str, str], log: Path) -> dict[str, float]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--course", default="test-multi", choices=sorted(RECIPE))
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
-
+def measure_runs(runs: int, course: str = "test-multi") -> dict[str, Any]:
+    """Every run of both sides, interleaved, each from an engine without images."""
     state = testbed_up()
     with exclusive_use(locations().run), tempfile.TemporaryDirectory(prefix="cl-bench-") as tmp:
         state = read_state() or state
         work = Path(tmp)
         catalogue = work / "catalogue.toml"
         catalogue.write_text(catalogue_text(state, free_port(), free_port()))
-        ref = state.images[RECIPE[args.course]]
+        ref = state.images[RECIPE[course]]
         base_env = {
             k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")
         }
@@ -90,38 +84,58 @@ def main(argv: list[str] | None = None) -> int:
         }
         commands = {
             "ours": [
-                sys.executable, "-m", "launcher", "install", args.course,
+                sys.executable, "-m", "launcher", "install", course,
                 "--engine", state.docker_host, "--catalogue", str(catalogue),
             ],
             "baseline": [DOCKER, "-H", state.docker_host, "pull", ref],
         }  # fmt: skip
-        runs: dict[str, list[dict[str, float]]] = {"ours": [], "baseline": []}
+        measured: dict[str, list[dict[str, float]]] = {"ours": [], "baseline": []}
         client = state.client()
         try:
-            for index in range(args.runs):
+            for index in range(runs):
                 order = ["ours", "baseline"] if index % 2 == 0 else ["baseline", "ours"]
                 for name in order:
                     remove_all_images(client)
                     figures = timed(commands[name], env, work / f"{name}.log")
                     client.images.get(ref)  # present at exit
-                    runs[name].append(figures)
+                    measured[name].append(figures)
                     print(f"run {index + 1} {name:8} {figures['wall_s']:6.2f} s", file=sys.stderr)
             remove_all_images(client)
         finally:
             client.close()
+    return {"course": course, "image": ref, "runs_each": runs, "runs": measured}
 
-    labels = {
-        "wall_s": "wall time (s)",
-        "cpu_s": "client CPU time (s)",
-    }
+
+LABELS = {
+    "wall_s": "wall time (s)",
+    "cpu_s": "client CPU time (s)",
+}
+
+
+def summary(result: dict[str, Any]) -> list[dict[str, Any]]:
     table: list[dict[str, Any]] = []
-    for key, label in labels.items():
+    runs = result["runs"]
+    for key, label in LABELS.items():
         ours = statistics.median(r[key] for r in runs["ours"])
         baseline = statistics.median(r[key] for r in runs["baseline"])
         table.append(
             {"figure": label, "ours": ours, "baseline": baseline, "ratio": ours / baseline}
         )
-    print(f"{args.course} ({ref}), {args.runs} interleaved runs each, image removed between runs")
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--course", default="test-multi", choices=sorted(RECIPE))
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    result = measure_runs(args.runs, args.course)
+    table = summary(result)
+    print(f"{args.course} ({result['image']}), {args.runs} interleaved runs each, "
+          "image removed between runs")  # fmt: skip
     print(f"{'figure':24} {'ours (median)':>14} {'baseline (median)':>18} {'ratio':>7}")
     for row in table:
         print(f"{row['figure']:24} {row['ours']:14.2f} {row['baseline']:18.2f} {row['ratio']:7.2f}")
@@ -129,12 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "course": args.course,
-                "image": ref,
+                "image": result["image"],
                 "runs_each": args.runs,
                 "ours": "python -m launcher install",
                 "baseline": "docker pull",
                 "table": table,
-                "runs": runs,
+                "runs": result["runs"],
             },
             indent=2,
         )
