@@ -15,7 +15,6 @@ from pathlib import Path
 
 from launcher import __version__
 from launcher.cli_support import Handler, ProgressPrinter, emit, say
-from launcher.core.browser import open_in_browser, remove_once_read
 from launcher.core.errors import LauncherError
 from launcher.core.launcher import Launcher
 from launcher.core.logs import setup_logging
@@ -24,6 +23,8 @@ from launcher.core.paths import app_paths
 log = logging.getLogger("launcher.cli")
 REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is removed
 # Modules that add more sub-commands through their ``register(command)``.
+# Each command imports the core modules it needs when it runs, not when the parser is
+# built: `course-launcher start` pays for starting, not for export, doctor or purge.
 COMMAND_MODULES: tuple[str, ...] = (
     "launcher.cli_images",
     "launcher.cli_maintenance",
@@ -59,6 +60,8 @@ def _cmd_status(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _open(launcher: Launcher, course_id: str, service: str | None) -> None:
+    from launcher.core.browser import open_in_browser, remove_once_read
+
     url = launcher.service_url(course_id, service)
     try:
         redirect = open_in_browser(url, launcher.paths.state / "open")

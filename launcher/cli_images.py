@@ -13,28 +13,26 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from launcher.cli_support import AddCommand, ProgressPrinter, emit, say
-from launcher.core.archive import export_course, import_course
 from launcher.core.archive_format import SUFFIX
 from launcher.core.errors import DiskFull
-from launcher.core.image_inventory import (
-    LauncherImage,
-    engine_disk_usage,
-    launcher_images,
-    prune_images,
-)
 from launcher.core.launcher import Launcher
 from launcher.core.pull_errors import PRUNE_COMMAND
 from launcher.core.sizes import human_size
-from launcher.core.updates import check_for_update, update_course, update_summary
+
+if TYPE_CHECKING:
+    from launcher.core.image_inventory import LauncherImage
+
 
 PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
 
 
 def _with_prune_advice(launcher: Launcher, exc: DiskFull) -> DiskFull:
     """The same error, with what removing unused course images would free."""
+    from launcher.core.image_inventory import launcher_images
+
     try:
         images = launcher_images(launcher.engine.client, launcher.catalogue)
         unused = [image for image in images if image.unused]
@@ -49,6 +47,8 @@ def _with_prune_advice(launcher: Launcher, exc: DiskFull) -> DiskFull:
 
 
 def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.updates import check_for_update, update_course, update_summary
+
     course = launcher.course(args.course)
     if args.check:
         check = check_for_update(launcher.engine.client, course)
@@ -92,6 +92,8 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.archive import export_course
+
     course = launcher.course(args.course)
     target = Path(args.file).expanduser()
     if target.is_dir():
@@ -114,6 +116,8 @@ def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.archive import import_course
+
     path = Path(args.file).expanduser()
     say(f"Importing {path}…")
     printer = ProgressPrinter()
@@ -153,6 +157,8 @@ def _image_line(image: LauncherImage) -> str:
 
 
 def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.image_inventory import engine_disk_usage, launcher_images, prune_images
+
     client = launcher.engine.client
     images = launcher_images(client, launcher.catalogue)
     data: dict[str, Any] = {"images": [image.as_dict() for image in images]}

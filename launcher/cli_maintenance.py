@@ -9,18 +9,15 @@ import sys
 from pathlib import Path
 
 from launcher.cli_support import AddCommand, ProgressPrinter, say
-from launcher.core.backups import backup_databases, backups_folder, restore_database
 from launcher.core.catalogue import Course
-from launcher.core.environment import find_container
 from launcher.core.errors import UsageError
 from launcher.core.launcher import Launcher
-from launcher.core.log_stream import follow_logs
 from launcher.core.operation import CancelToken
-from launcher.core.readiness import redact
-from launcher.core.reset import repair_environment, reset_environment
 
 
 def _cmd_reset(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.reset import reset_environment
+
     course = launcher.course(args.course)
     kept = "Your folder is kept" + ("." if args.databases else ", and so are the databases.")
     say(f"Resetting {course.display_name}. {kept}")
@@ -39,6 +36,8 @@ def _cmd_reset(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_repair(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.reset import repair_environment
+
     printer = ProgressPrinter()
     try:
         repair_environment(launcher, args.course, progress=printer)
@@ -56,6 +55,8 @@ def _student_folder(launcher: Launcher, course: Course) -> Path:
 
 
 def _cmd_backup(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.backups import backup_databases, backups_folder
+
     course = launcher.course(args.course)
     target = Path(args.to) if args.to else backups_folder(_student_folder(launcher, course))
     printer = ProgressPrinter()
@@ -69,6 +70,8 @@ def _cmd_backup(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.backups import restore_database
+
     course = launcher.course(args.course)
     printer = ProgressPrinter()
     try:
@@ -80,6 +83,10 @@ def _cmd_restore(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_logs(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.environment import find_container
+    from launcher.core.log_stream import follow_logs
+    from launcher.core.readiness import redact
+
     course = launcher.course(args.course)
     secrets = [t for t in (launcher.secrets.get(course.id),) if t]
     if args.follow:
@@ -95,6 +102,8 @@ def _cmd_logs(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_shell(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.environment import find_container
+
     course = launcher.course(args.course)
     container = find_container(launcher.engine.client, course)
     if container is None or container.status != "running":

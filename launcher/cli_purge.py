@@ -9,7 +9,6 @@ import sys
 from launcher.cli_support import AddCommand, emit, say
 from launcher.core.errors import EngineUnavailable, UsageError
 from launcher.core.launcher import Launcher
-from launcher.core.purge import home_folder, purge
 
 EXIT_ENGINE_UNAVAILABLE = 3
 
@@ -29,6 +28,8 @@ def _confirm(launcher: Launcher, images: bool) -> bool:
 
 
 def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.purge import home_folder, purge
+
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from launcher.cli_support import AddCommand, emit, say
-from launcher.core.doctor import Check, has_errors, run_checks
 from launcher.core.launcher import Launcher
-from launcher.core.support_bundle import write_support_bundle
+
+if TYPE_CHECKING:
+    from launcher.core.doctor import Check
+
 
 _MARKS = {"ok": "ok     ", "warning": "WARNING", "error": "ERROR  "}
 
@@ -30,6 +33,8 @@ def doctor_lines(checks: list[Check]) -> list[str]:
 
 
 def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.doctor import has_errors, run_checks
+
     say("Checking Docker, your environments and this computer…")
     checks = run_checks(launcher)
     emit(args, [check.as_dict() for check in checks], doctor_lines(checks))
@@ -40,6 +45,8 @@ def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_support_bundle(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.support_bundle import write_support_bundle
+
     say("Collecting versions, checks, settings and logs (tokens and passwords are left out)…")
     written = write_support_bundle(launcher, Path(args.file))
     say(f"Support bundle written to {written}. Send that file to your tutor.")
