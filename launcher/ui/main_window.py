@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.resize(960, 640)
         self.engine_ok = False
+        self.engine_lost = False  # it answered once, then went away
         self.engine_problem = ""  # the last reason Docker could not be reached
         self.statuses: dict[str, EnvironmentStatus] = {}
         self.ready: dict[str, frozenset[str]] = {}
@@ -245,6 +246,7 @@ class MainWindow(QMainWindow):
 
     def _engine_found(self, _engine: object) -> None:
         self.engine_ok = True
+        self.engine_lost = False
         self.facts_asked = False  # another engine (Settings) may hold other images
         self.engine_timer.stop()
         self.banner.hide()
@@ -252,9 +254,19 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _engine_missing(self, message: str, hint: str) -> None:
+        # Docker that answered before and then went away "stopped"; the search's own
+        # words ("not running, or not installed") would mislead a student who used it.
+        self.engine_lost = self.engine_lost or self.engine_ok
         self.engine_ok = False
         self.engine_problem = message
-        self.banner.show_problem(message, hint)
+        if self.engine_lost:
+            self.banner.show_problem(
+                "Docker stopped.",
+                f"{message} {hint} Your files are safe. Start Docker again: the launcher "
+                "notices by itself and shows your environments as they are.",
+            )
+        else:
+            self.banner.show_problem(message, hint)
         self.refresh_timer.stop()
         self.engine_timer.start()
         self.redraw()
@@ -498,7 +510,7 @@ class MainWindow(QMainWindow):
         self.catalogue_changed()
 
     def _engine_address_changed(self) -> None:
-        self.engine_ok = False
+        self.engine_ok = self.engine_lost = False  # another engine: nothing was lost
         self.refresh_timer.stop()
         self.banner.show_checking()
         self.redraw()

@@ -52,7 +52,7 @@ def responsive(qtbot: QtBot, window: MainWindow) -> float:
 
 
 def banner_says_docker_stopped(window: MainWindow) -> bool:
-    return window.banner.isVisible() and "Docker" in window.banner.title.text()
+    return window.banner.isVisible() and "Docker stopped." in window.banner.title.text()
 
 
 @pytest.mark.timeout(300)
