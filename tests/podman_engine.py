@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -30,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.testbed.services import processes_mentioning, terminate, unmount_below
 from tests.testbed.tools import which
 
 PACKAGE = "podman"  # Debian package (and program)
@@ -109,7 +109,7 @@ class PodmanService:
 
     def stop(self) -> None:
         """Stop the service and remove its storage and everything else in its folder."""
-        _terminate([self.process.pid], grace=15)
+        terminate([self.process.pid], grace=15)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=1)
         _remove_folder(self.folder)
@@ -189,59 +189,11 @@ def _answers(socket_path: Path) -> bool:
 # --- cleaning up (also after a killed run) -----------------------------------
 
 
-def _processes_mentioning(text: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            if text in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
-                errors="replace"
-            ):
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):  # our own child: reap it
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _terminate(pids: list[int], grace: float) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
-        time.sleep(0.1)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _unmount_below(folder: Path) -> None:
-    prefix = str(folder)
-    targets = []
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/mounts").read_text().splitlines():
-            target = line.split()[1].replace("\\040", " ")
-            if target == prefix or target.startswith(prefix + "/"):
-                targets.append(target)
-    for target in sorted(targets, key=len, reverse=True):
-        subprocess.run(["umount", "-l", target], check=False, capture_output=True)
-
-
 def _remove_folder(folder: Path) -> None:
     if not folder.exists():
         return
-    _terminate(_processes_mentioning(str(folder)), grace=15)
-    _unmount_below(folder)
+    terminate(processes_mentioning(str(folder)), grace=15)
+    unmount_below(folder)
     shutil.rmtree(folder, ignore_errors=True)
     if folder.exists():
         raise PodmanUnavailable(f"could not remove the old Podman folder {folder}")

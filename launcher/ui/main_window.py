@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -31,23 +30,22 @@ from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
 from launcher.core.workspace import default_folder
-from launcher.ui.about import show_about
 from launcher.ui.course_list import CourseList
 from launcher.ui.course_page import CoursePage, PageState, progress_parts
 from launcher.ui.engine_banner import EngineBanner
 from launcher.ui.image_actions import ImageActions
 from launcher.ui.jobs import Job, JobRunner
 from launcher.ui.log_follower import LogFollower
+from launcher.ui.menus import build_menus
 from launcher.ui.quitting import QuitFlow
 from launcher.ui.tray import Tray, tray_entries
+from launcher.ui.tutor_actions import TutorActions
 
 # Dialogs and operations that load the Docker SDK are imported when first used, so
 # the window appears before them (see docs/how-it-works.md, "Start-up").
 if TYPE_CHECKING:
-    from launcher.core.reset import ResetResult
     from launcher.core.start import StartResult
     from launcher.ui.diagnostics import DiagnosticsDialog
-    from launcher.ui.reset_dialog import ResetDialog
     from launcher.ui.settings_dialog import SettingsDialog
 
 Opener = Callable[[str], None]
@@ -84,7 +82,6 @@ class MainWindow(QMainWindow):
         self.leaving = QuitFlow(self, self.tray)
         self.settings_dialog: SettingsDialog | None = None
         self.diagnostics_dialog: DiagnosticsDialog | None = None
-        self.reset_dialog: ResetDialog | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(960, 640)
         self.engine_ok = False
@@ -117,7 +114,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.image_actions = ImageActions(self)
-        self._build_menus()
+        self.tutor_actions = TutorActions(self)
+        self.settings_action = build_menus(self)
         self.catalogue_changed()
 
         self.page.start_requested.connect(self.start_selected)
@@ -148,47 +146,10 @@ class MainWindow(QMainWindow):
         timer.timeout.connect(slot)
         return timer
 
-    def _build_menus(self) -> None:
-        course = self.menuBar().addMenu("&Course")
-        for text, shortcut, slot in (
-            ("&Start", "Ctrl+R", self.start_selected),
-            ("S&top", "Ctrl+T", self.stop_selected),
-            ("Open te&rminal", None, self.open_terminal),
-            ("Reset e&nvironment…", None, self.reset_selected),
-            ("&Remove environment…", None, self.remove_selected),
-        ):
-            action = QAction(text, self)
-            if shortcut:
-                action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(slot)
-            course.addAction(action)
-        course.addSeparator()
-        for action in self.image_actions.actions():
-            course.addAction(action)
-        course.addSeparator()
-        self.settings_action = QAction("S&ettings…", self, shortcut=QKeySequence("Ctrl+,"))
-        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.settings_action.triggered.connect(self.show_settings)
-        course.addAction(self.settings_action)
-        course.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        quit_action.triggered.connect(self.quit_app)
-        course.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        diagnostics = QAction("&Diagnostics", self)
-        diagnostics.triggered.connect(self.show_diagnostics)
-        help_menu.addAction(diagnostics)
-        about = QAction("&About", self)
-        about.setMenuRole(QAction.MenuRole.AboutRole)
-        about.triggered.connect(lambda: show_about(self, self.launcher))
-        help_menu.addAction(about)
-
     def _list_lines(self) -> dict[str, str]:
         return list_lines(self.launcher.catalogue, self.statuses, self.installed, self.facts)
 
-    def _relabel_courses(self) -> None:
+    def relabel_courses(self) -> None:
         self.courses.relabel(self.launcher.catalogue, self._list_lines())
         self.tray.update(tray_entries(self.launcher.catalogue, self.statuses, self.ready))
 
@@ -199,7 +160,7 @@ class MainWindow(QMainWindow):
     def forget_registry_facts(self, course_id: str) -> None:
         """After an install, update or import the registry's old answer is stale."""
         self.facts.pop(course_id, None)
-        self._relabel_courses()
+        self.relabel_courses()
 
     # -- what is selected ------------------------------------------------------------
     def selected_id(self) -> str | None:
@@ -215,9 +176,9 @@ class MainWindow(QMainWindow):
         )
 
     def _selection_changed(self) -> None:
-        self._stop_following_log()
+        self.stop_following_log()
         self.redraw()
-        self._follow_log_if_running()
+        self.follow_log_if_running()
 
     # -- jobs ------------------------------------------------------------------------
     def env_job(self, course_id: str, title: str, work: Callable[..., Any]) -> Job:
@@ -305,9 +266,9 @@ class MainWindow(QMainWindow):
 
     def _statuses_arrived(self, result: StatusSnapshot) -> None:
         self.statuses, self.ready, _, self.installed = result
-        self._relabel_courses()
+        self.relabel_courses()
         self.redraw()
-        self._follow_log_if_running()
+        self.follow_log_if_running()
         if not self.facts_asked:
             self.facts_asked = True
             self._ask_registry(self.installed)
@@ -328,7 +289,7 @@ class MainWindow(QMainWindow):
 
     def _facts_arrived(self, facts: dict[str, RegistryFacts]) -> None:
         self.facts = {**facts, **{k: v for k, v in self.facts.items() if k not in facts}}
-        self._relabel_courses()
+        self.relabel_courses()
 
     def start_selected(self) -> None:
         course_id = self.selected_id()
@@ -351,9 +312,9 @@ class MainWindow(QMainWindow):
         self.statuses[course_id] = result.status
         self.ready[course_id] = frozenset(e.name for e in result.endpoints)
         self.notices[course_id] = " ".join(result.notices)
-        self._relabel_courses()
+        self.relabel_courses()
         self.redraw()
-        self._follow_log_if_running()
+        self.follow_log_if_running()
         if self.launcher.settings.open_browser and result.endpoints:
             self.open_service(result.endpoints[0].name)
 
@@ -364,7 +325,7 @@ class MainWindow(QMainWindow):
 
     def stop_course(self, course_id: str) -> Job:
         if course_id == self.selected_id():
-            self._stop_following_log()
+            self.stop_following_log()
         return self.env_job(course_id, "Stopping", lambda _r, _c: self.launcher.stop(course_id))
 
     def install_selected(self) -> None:
@@ -373,65 +334,6 @@ class MainWindow(QMainWindow):
             return
         title = f"Installing {self.launcher.course(course_id).code}"
         self.env_job(course_id, title, lambda r, c: self.launcher.install(course_id, r, c))
-
-    def remove_selected(self) -> None:
-        course_id = self.selected_id()
-        if course_id is None:
-            return
-        course = self.launcher.course(course_id)
-        answer = QMessageBox.question(
-            self,
-            "Remove environment",
-            f"Remove the environment of {course.display_name}?\n\nYour folder and its files "
-            "are kept, and so are the downloaded image and the databases.",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self._stop_following_log()
-            self.env_job(course_id, "Removing", lambda _r, _c: self.launcher.remove(course_id))
-
-    def reset_selected(self) -> ResetDialog | None:
-        """Ask first (what is kept, what is lost); the reset itself runs in a job."""
-        course_id = self.selected_id()
-        if course_id is None or self.runner.busy(f"env:{course_id}"):
-            return None
-        from launcher.ui.reset_dialog import ResetDialog
-
-        dialog = ResetDialog(self.launcher.course(course_id), self.folder_for(course_id), self)
-        dialog.accepted.connect(
-            lambda: self.reset_course(course_id, databases=dialog.databases_chosen())
-        )
-        dialog.finished.connect(dialog.deleteLater)
-        self.reset_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def reset_course(self, course_id: str, *, databases: bool = False) -> Job:
-        if course_id == self.selected_id():
-            self._stop_following_log()
-
-        def work(report: Callable[[Any], None], cancel: CancelToken) -> ResetResult:
-            from launcher.core.reset import reset_environment
-
-            return reset_environment(
-                self.launcher, course_id, databases=databases, progress=report, cancel=cancel
-            )
-
-        job = self.env_job(course_id, f"Resetting {self.launcher.course(course_id).code}", work)
-        job.succeeded.connect(lambda result: self._reset_done(course_id, result))
-        return job
-
-    def _reset_done(self, course_id: str, result: ResetResult) -> None:
-        self.statuses[course_id] = result.started.status
-        self.ready[course_id] = frozenset(e.name for e in result.started.endpoints)
-        self.notices[course_id] = " ".join(result.started.notices)
-        self._relabel_courses()
-        self.redraw()
-        self._follow_log_if_running()
-        message = f"{self.launcher.course(course_id).code} was reset; your files are unchanged."
-        if result.backups:
-            saved = ", ".join(str(b.path) for b in result.backups)
-            message += f" The databases were made new; their backup is in {saved}."
-        self.statusBar().showMessage(message)
 
     def cancel_selected(self) -> None:
         course_id = self.selected_id()
@@ -549,7 +451,7 @@ class MainWindow(QMainWindow):
         self.leaving.quit()
 
     # -- the log -------------------------------------------------------------------
-    def _follow_log_if_running(self) -> None:
+    def follow_log_if_running(self) -> None:
         course_id = self.selected_id()
         status = self.statuses.get(course_id or "")
         if (
@@ -559,7 +461,7 @@ class MainWindow(QMainWindow):
         ):
             self.log.follow(course_id)
 
-    def _stop_following_log(self) -> None:
+    def stop_following_log(self) -> None:
         self.log.stop()
 
     # -- drawing -------------------------------------------------------------------

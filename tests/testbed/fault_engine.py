@@ -85,9 +85,9 @@ def _wait_dead(pid: int, timeout: float = 10) -> None:
 
 def clean_stale(run: Path) -> None:
     """Stop and remove what an earlier (perhaps killed) fault engine left."""
-    services._terminate(services._processes_mentioning(str(run)), grace=10)
-    services._terminate(_cgroup_processes(), grace=2)
-    services._unmount_below(run)
+    services.terminate(services.processes_mentioning(str(run)), grace=10)
+    services.terminate(_cgroup_processes(), grace=2)
+    services.unmount_below(run)
     _detach_loops(run / "disk.img")
     _run("ip", "link", "delete", BRIDGE)
     if run.exists():
@@ -224,7 +224,7 @@ class FaultEngine:
 
     def stop(self) -> None:
         if self.pid is not None:
-            services._terminate([self.pid], grace=30)
+            services.terminate([self.pid], grace=30)
             self.pid = None
         for child in self._children:
             with contextlib.suppress(subprocess.TimeoutExpired):

@@ -37,7 +37,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError):  # our own child: reap it, or it stays a zombie
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False
@@ -50,7 +50,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _processes_mentioning(text: str) -> list[int]:
+def processes_mentioning(text: str) -> list[int]:
     """Pids whose command line names ``text`` (our run folder): stale engines, shims."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -77,19 +77,19 @@ def _container_processes() -> list[int]:
     return pids
 
 
-def _terminate(pids: list[int], grace: float) -> None:
+def terminate(pids: list[int], grace: float) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_pid_alive(p) for p in pids):
+    while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
         time.sleep(0.1)
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
 
-def _unmount_below(folder: Path) -> None:
+def unmount_below(folder: Path) -> None:
     prefix = str(folder.resolve())
     mounts = []
     with contextlib.suppress(OSError):
@@ -105,9 +105,9 @@ def clean_stale(loc: Locations) -> None:
     """Stop whatever an earlier, killed run left in the run folder, then empty it."""
     if not loc.run.exists():
         return
-    _terminate(_processes_mentioning(str(loc.run)), grace=10)
-    _terminate(_container_processes(), grace=2)
-    _unmount_below(loc.run)
+    terminate(processes_mentioning(str(loc.run)), grace=10)
+    terminate(_container_processes(), grace=2)
+    unmount_below(loc.run)
     shutil.rmtree(loc.run, ignore_errors=True)
     if loc.run.exists():
         raise TestbedUnavailable(f"could not remove the stale testbed folder {loc.run}")
@@ -214,8 +214,8 @@ def stop(loc: Locations) -> None:
         pid_file = loc.run / name
         with contextlib.suppress(OSError, ValueError):
             pid = int(pid_file.read_text())
-            if _pid_alive(pid):
-                _terminate([pid], grace=30)
+            if pid_alive(pid):
+                terminate([pid], grace=30)
     clean_stale(loc)
     for child in _children:
         child.wait()

@@ -42,7 +42,7 @@ def test_reset_with_databases_from_the_dialog(
         timeout=30_000,
     )
 
-    dialog = window.reset_selected()
+    dialog = window.tutor_actions.reset_selected()
     assert isinstance(dialog, ResetDialog) and dialog.isVisible()
     assert dialog.databases.isVisible()
     assert str(folder / "backups") in dialog.databases.text()
@@ -84,7 +84,7 @@ def test_reset_dialog_without_volumes_has_no_databases_box(
     qtbot: QtBot, window: MainWindow
 ) -> None:
     window.select_course("test-jupyter")
-    dialog = window.reset_selected()
+    dialog = window.tutor_actions.reset_selected()
     assert dialog is not None
     assert not dialog.databases.isVisible() and not dialog.databases_chosen()
     assert "databases" not in dialog.kept.text() + dialog.lost.text()
