@@ -62,6 +62,7 @@ class PullProgress:
     bytes_present: int = 0  # size of the layers that were already on this computer
     speed: float | None = None  # bytes per second over the last few seconds
     eta: float | None = None  # seconds left at that speed
+    retry_in: int | None = None  # the connection was lost: the engine tries again in N s
 
     @property
     def bytes_left(self) -> int:
@@ -93,6 +94,11 @@ class PullProgress:
             text += f"{human_size(self.bytes_total)} ({parts})"
         else:
             text = f"Downloading ({parts})"
+        if self.retry_in is not None:  # dockerd retries for ~75 s before it gives up
+            return (
+                f"{text}. The connection to the image server was lost; Docker tries "
+                f"again in {self.retry_in} s…"
+            )
         if self.speed is not None:
             text += f", {human_size(self.speed)}/s"
         if self.eta is not None:
@@ -150,6 +156,7 @@ class PullAggregator:
         self._clock = clock
         self._samples: deque[tuple[float, int]] = deque()
         self._finished = False
+        self._retrying: dict[str, int] = {}  # layer -> seconds until the engine retries
         self._best_done = 0
 
     # --- feeding -------------------------------------------------------------
@@ -166,6 +173,13 @@ class PullAggregator:
                 for layer in self._layers.values():
                     layer.present = layer.present or not layer.announced
             return self.finish()
+        if key.startswith("retrying in") and layer_id:
+            # "Retrying in 5 seconds", counting down, then 10, 15, 20, 25 (classic store)
+            seconds = next((int(word) for word in key.split() if word.isdigit()), None)
+            self._retrying[layer_id] = seconds if seconds is not None else 0
+            return self.snapshot()
+        if layer_id:
+            self._retrying.pop(layer_id, None)
         if layer_id and not key.startswith("pulling from") and layer_id not in self._ignored:
             detail = event.get("progressDetail")
             self._layer_event(key, layer_id, detail if isinstance(detail, Mapping) else {})
@@ -288,6 +302,7 @@ class PullAggregator:
             layers_done=sum(1 for layer in layers if layer.downloaded or layer.present),
             layers_total=len(self._layers),
             bytes_present=present,
-            speed=speed,
-            eta=eta,
+            speed=None if self._retrying else speed,
+            eta=None if self._retrying else eta,
+            retry_in=min(self._retrying.values()) if self._retrying else None,
         )

@@ -158,6 +158,10 @@ def test_registry_dying_mid_pull_is_one_line_then_a_retry_completes(
     errors = [line for line in failed.stderr.splitlines() if line.startswith("course-launcher:")]
     assert len(errors) == 1, failed.stderr
     assert "could not be reached" in errors[0] and proxy.address in errors[0], failed.stderr
+    # dockerd retries for ~75 s before it gives up: the student is told, not left waiting
+    assert "The connection to the image server was lost; Docker tries again in" in (
+        failed.stderr
+    ), failed.stderr
     with pytest.raises(docker.errors.ImageNotFound):
         clean_engine.images.get(image)
 

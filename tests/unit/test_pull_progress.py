@@ -372,3 +372,26 @@ def test_disk_full_hint_names_the_prune_command_for_every_front_end() -> None:
     assert "course-launcher images --prune" in error.hint
     assert "kept" in error.hint
     assert disk_full(None).hint == error.hint
+
+
+def test_a_lost_registry_says_docker_retries_then_fails_as_unreachable() -> None:
+    """Recorded from dockerd 20.10 when the registry went away mid-pull: it counts down
+    "Retrying in 5 … 1 seconds", then 10, 15, 20 and 25 (75 s in all), then errors."""
+    events = json.loads((DATA / "classic_registry_lost.json").read_text())
+    sizes = {"66925b459727": 93_243_817, "16581a665dfb": 184_067_987,
+             "9d14346be2ee": 3_382, "222337eaedd4": 368}  # fmt: skip
+    pull = PullAggregator(sizes, image="127.0.0.1:5000/testbed/jupyter:x")
+    countdowns: list[int] = []
+    with pytest.raises(RegistryUnreachable):
+        for event in events:
+            progress = pull.feed(event)
+            if progress.retry_in is not None:
+                countdowns.append(progress.retry_in)
+                assert progress.speed is None and progress.eta is None
+                assert progress.describe().endswith(
+                    f"The connection to the image server was lost; Docker tries again in "
+                    f"{progress.retry_in} s…"
+                )
+                assert progress.describe().startswith("Downloading ")
+    assert countdowns[:5] == [5, 5, 4, 4, 3]
+    assert max(countdowns) == 25 and min(countdowns) == 1
