@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 from tests.integration.conftest import remove_all_images  # noqa: E402
 from tests.testbed.config import locations  # noqa: E402
-from tests.testbed.engine_proxy import EngineProxy, _Forward, _pipe  # noqa: E402
+from tests.testbed.engine_proxy import EngineProxy  # noqa: E402
 from tests.testbed.lock import exclusive_use  # noqa: E402
 from tests.testbed.testbed import TestbedState, read_state  # noqa: E402
 
@@ -134,31 +133,12 @@ def cpu_seconds(pid: int) -> float:
 _REQUEST = re.compile(rb"(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP/1\.[01]\r\n")
 
 
-class _CountingForward(_Forward):
-    server: CountingProxy
-
-    def handle(self) -> None:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as upstream:
-            self.server.track(self.request, upstream)
-            upstream.connect(self.server.upstream)
-            back = threading.Thread(target=_pipe, args=(upstream, self.request), daemon=True)
-            back.start()
-            with contextlib.suppress(OSError):
-                while data := self.request.recv(65536):
-                    self.server.saw(data)
-                    upstream.sendall(data)
-            with contextlib.suppress(OSError):
-                upstream.shutdown(socket.SHUT_WR)
-            back.join(timeout=30)
-
-
 class CountingProxy(EngineProxy):
     """The engine's socket forwarded, with each HTTP request line noted (time, method,
     path without its query)."""
 
     def __init__(self, path: Path, upstream: str) -> None:
         super().__init__(path, upstream)
-        self.RequestHandlerClass = _CountingForward
         self.requests: list[tuple[float, str, str]] = []
 
     @property

@@ -22,14 +22,18 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.testbed.services import processes_mentioning, terminate, unmount_below
+from tests.testbed.services import (
+    engine_answers,
+    processes_mentioning,
+    terminate,
+    unmount_below,
+)
 from tests.testbed.tools import which
 
 PACKAGE = "podman"  # Debian package (and program)
@@ -163,7 +167,7 @@ def start_podman(
         if process.poll() is not None:
             break
         with contextlib.suppress(OSError):
-            if _answers(service.socket_path):
+            if engine_answers(service.socket_path, timeout=2):
                 return service
         time.sleep(0.1)
     tail = service.log_file.read_text(errors="replace").splitlines()[-15:]
@@ -175,15 +179,6 @@ def start_podman(
         else f"did not answer within {START_TIMEOUT:.0f} s"
     )
     raise PodmanUnavailable(f"the Podman service {what}:\n" + "\n".join(tail))
-
-
-def _answers(socket_path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(2)
-        sock.connect(str(socket_path))
-        sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: podman\r\n\r\n")
-        status_line = sock.recv(64).split(b"\r\n", 1)[0]
-        return status_line.split(b" ")[1:2] == [b"200"]
 
 
 # --- cleaning up (also after a killed run) -----------------------------------

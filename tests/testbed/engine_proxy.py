@@ -11,12 +11,17 @@ import contextlib
 import socket
 import socketserver
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
-def _pipe(source: socket.socket, target: socket.socket) -> None:
+def _pipe(
+    source: socket.socket, target: socket.socket, seen: Callable[[bytes], None] | None = None
+) -> None:
     with contextlib.suppress(OSError):
         while data := source.recv(65536):
+            if seen is not None:
+                seen(data)
             target.sendall(data)
     with contextlib.suppress(OSError):
         target.shutdown(socket.SHUT_WR)
@@ -31,7 +36,7 @@ class _Forward(socketserver.BaseRequestHandler):
             upstream.connect(self.server.upstream)
             back = threading.Thread(target=_pipe, args=(upstream, self.request), daemon=True)
             back.start()
-            _pipe(self.request, upstream)
+            _pipe(self.request, upstream, self.server.saw)
             back.join(timeout=30)
 
 
@@ -45,6 +50,9 @@ class EngineProxy(socketserver.ThreadingUnixStreamServer):
         self._thread: threading.Thread | None = None
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
+
+    def saw(self, data: bytes) -> None:
+        """What a client sent on its way to the engine (subclasses count requests)."""
 
     def track(self, *sockets: socket.socket) -> None:
         with self._lock:

@@ -186,12 +186,12 @@ class FaultEngine:
         self._children.append(proc)
         self.pid = proc.pid
         services._wait_until(
-            lambda: services._engine_answers(self.socket), "the fault engine", 60, self.log_file
+            lambda: services.engine_answers(self.socket), "the fault engine", 60, self.log_file
         )
 
     def answers(self) -> bool:
         try:
-            return services._engine_answers(self.socket)
+            return services.engine_answers(self.socket)
         except OSError:
             return False
 

@@ -126,9 +126,10 @@ def _wait_until(check: object, what: str, timeout: float, log_file: Path) -> Non
     raise TestbedUnavailable(f"{what} did not start within {timeout:.0f} s:\n" + "\n".join(tail))
 
 
-def _engine_answers(sock_path: Path) -> bool:
+def engine_answers(sock_path: Path, timeout: float = 1.0) -> bool:
+    """True when a Docker-compatible API on this socket answers ``/_ping`` with 200."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1)
+        sock.settimeout(timeout)
         sock.connect(str(sock_path))
         sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
         status_line = sock.recv(64).split(b"\r\n", 1)[0]
@@ -191,7 +192,7 @@ def start_engine(loc: Locations) -> int:
             start_new_session=True,
         )  # fmt: skip
     _children.append(proc)
-    _wait_until(lambda: _engine_answers(loc.engine_socket), "the test Docker engine", 60, log_file)
+    _wait_until(lambda: engine_answers(loc.engine_socket), "the test Docker engine", 60, log_file)
     return proc.pid
 
 
