@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import platform
-import re
 import socket
 import subprocess
 import sys
@@ -25,7 +24,6 @@ if str(ROOT) not in sys.path:
 
 from tests.integration.conftest import remove_all_images  # noqa: E402
 from tests.testbed.config import locations  # noqa: E402
-from tests.testbed.engine_proxy import EngineProxy  # noqa: E402
 from tests.testbed.lock import exclusive_use  # noqa: E402
 from tests.testbed.testbed import TestbedState, read_state  # noqa: E402
 
@@ -126,45 +124,6 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-# --- counting the requests sent to the engine -------------------------------------
-
-_REQUEST = re.compile(rb"(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP/1\.[01]\r\n")
-
-
-class CountingProxy(EngineProxy):
-    """The engine's socket forwarded, with each HTTP request line noted (time, method,
-    path without its query)."""
-
-    def __init__(self, path: Path, upstream: str) -> None:
-        super().__init__(path, upstream)
-        self.requests: list[tuple[float, str, str]] = []
-
-    @property
-    def address(self) -> str:
-        return f"unix://{self.path}"
-
-    def saw(self, data: bytes) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for match in _REQUEST.finditer(data):
-                path = match.group(2).decode(errors="replace").split("?", 1)[0]
-                self.requests.append((now, match.group(1).decode(), path))
-
-    def since(self, moment: float) -> list[tuple[float, str, str]]:
-        with self._lock:
-            return [r for r in self.requests if r[0] >= moment]
-
-
-@contextlib.contextmanager
-def counting_proxy(folder: Path, state: TestbedState) -> Iterator[CountingProxy]:
-    proxy = CountingProxy(folder / "engine-proxy.sock", state.docker_host.removeprefix("unix://"))
-    proxy.start()
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
 
 
 def read_json_line(text: str) -> dict[str, Any]:

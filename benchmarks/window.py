@@ -24,7 +24,6 @@ from benchmarks.gui_probe import gaps_within
 from benchmarks.testbed_use import (
     PYTHON,
     ROOT,
-    counting_proxy,
     cpu_seconds,
     engine_to_ourselves,
     free_port,
@@ -32,6 +31,7 @@ from benchmarks.testbed_use import (
 )
 from launcher.ui.app import BENCH_VARIABLE
 from launcher.ui.single_instance import server_name
+from tests.testbed.engine_proxy import counting_proxy
 from tests.testbed.testbed import TestbedState
 
 NAME = "window"
@@ -159,7 +159,7 @@ def idle_app(
 ) -> dict[str, Any]:
     """The real app (``python -m launcher``) idle with its window open: its CPU time and
     the requests it sends to the engine (through a counting proxy) over ``seconds``."""
-    with counting_proxy(home.folder, state) as proxy:
+    with counting_proxy(home.folder, state.docker_host) as proxy:
         env = qt_env(home.env, screen)
         env.update({"DOCKER_HOST": proxy.address, BENCH_VARIABLE: "1"})
         bare = subprocess.Popen(

@@ -26,6 +26,7 @@ from launcher.core.settings import Settings, load_settings, save_settings, with_
 # window: each operation imports what it needs (see docs/how-it-works.md).
 if TYPE_CHECKING:
     from launcher.core.engine import Engine
+    from launcher.core.image_users import ImageUsers
     from launcher.core.pull_progress import PullProgress
     from launcher.core.secrets import SecretStore
     from launcher.core.start import StartResult
@@ -43,6 +44,7 @@ class Launcher:
     named_catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))  # --catalogue
     _engine: Engine | None = None
     _secrets: SecretStore | None = None
+    _image_users: ImageUsers | None = None  # the uid each image runs as, kept on disk
     _settings_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -153,7 +155,9 @@ class Launcher:
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> StartResult:
-        from launcher.core.start import StartRequest, start_environment
+        from launcher.core.engine_advice import check_image_platform
+        from launcher.core.image_users import FILE_NAME, ImageUsers
+        from launcher.core.start import StartRequest, engine_shares_host_files, start_environment
 
         course = self.course(course_id)
         remembered = self.settings.course(course.id)
@@ -169,9 +173,17 @@ class Launcher:
             token=self.token(course.id),
             remembered_ports={int(k): v for k, v in remembered.ports.items() if k.isdigit()},
             create_folder=create_folder,
+            shares_host_files=engine_shares_host_files(
+                self.engine.address, self.engine.info.operating_system
+            ),
         )
-        result = start_environment(self.engine.client, request, progress=progress, cancel=cancel)
-        warning = self.platform_warning(course.id)
+        if self._image_users is None:
+            self._image_users = ImageUsers(self.paths.cache / FILE_NAME)
+        result = start_environment(
+            self.engine.client, request, progress=progress, cancel=cancel,
+            image_users=self._image_users,
+        )  # fmt: skip
+        warning = check_image_platform(self.engine.info, [result.image_platform])
         if warning:
             result = replace(result, notices=(*result.notices, warning))
         self.update_settings(
@@ -208,21 +220,6 @@ class Launcher:
             return replace(settings, catalogue_sources=tuple(sources))
 
         return list(self.update_settings(change).catalogue_sources)
-
-    def platform_warning(self, course_id: str) -> str | None:
-        """A sentence when the course image is built for another processor than this one."""
-        import docker.errors
-
-        from launcher.core.engine_advice import check_image_platform, translate_engine_errors
-
-        course = self.course(course_id)
-        try:
-            with translate_engine_errors(f"checking {course.display_name}"):
-                image = self.engine.client.images.get(course.image)
-        except docker.errors.ImageNotFound:
-            return None
-        platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"
-        return check_image_platform(self.engine.info, [platform])
 
     def terminal_url(self, course_id: str) -> str:
         """Jupyter's own terminal page for a running course, with its token: the shell

@@ -30,6 +30,7 @@ from launcher.core.environment import (
 from launcher.core.environment_state import EnvironmentStatus, ServiceEndpoint
 from launcher.core.errors import PortInUse, StartFailed
 from launcher.core.hostpaths import mount_source
+from launcher.core.image_users import ImageUsers
 from launcher.core.install import pull_image
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.ports import LOOPBACK, choose_port, port_is_free
@@ -50,6 +51,8 @@ class StartRequest:
     remembered_ports: dict[int, int]  # container port -> host port used last time
     create_folder: bool = False
     ready_timeout: float = READY_TIMEOUT
+    # a native Linux engine: the folder is shared with the image's uid (sharing.py)
+    shares_host_files: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class StartResult:
     status: EnvironmentStatus
     ports: dict[int, int]
     notices: tuple[str, ...]  # things the student should know: a URL that changed …
+    image_platform: str = ""  # "linux/amd64": what the image was built for
 
     @property
     def endpoints(self) -> tuple[ServiceEndpoint, ...]:
@@ -126,17 +130,14 @@ def ensure_image(
     return client.images.get(course.image)
 
 
-# An image's user and an engine's kind do not change: asked once per process, as each
-# answer costs a round trip (reading /etc/passwd out of a container costs ~80 ms).
-_image_uids: dict[str, int] = {}
-_engine_kinds: dict[str, bool] = {}
-
-
-def _image_user_uid(client: docker.DockerClient, container: Any, image: Any) -> int:
+def _image_user_uid(container: Any, image: Any, users: ImageUsers) -> int:
+    """The uid the image runs as, asked of the image once and then remembered."""
     key = str(image.id)
-    if key not in _image_uids:
-        _image_uids[key] = _read_image_user_uid(container, image)
-    return _image_uids[key]
+    uid = users.uid(key)
+    if uid is None:
+        uid = _read_image_user_uid(container, image)
+        users.remember(key, uid)
+    return uid
 
 
 def _read_image_user_uid(container: Any, image: Any) -> int:
@@ -154,15 +155,11 @@ def _read_image_user_uid(container: Any, image: Any) -> int:
     return 0
 
 
-def _engine_shares_host_files(client: docker.DockerClient) -> bool:
-    """True for a native Linux engine, where uids cross the bind mount unchanged."""
-    address = str(client.api.base_url)
-    if sys.platform != "linux" or not address.startswith("http+docker://"):
-        return False
-    if address not in _engine_kinds:
-        system = str(client.info().get("OperatingSystem", ""))
-        _engine_kinds[address] = "Docker Desktop" not in system
-    return _engine_kinds[address]
+def engine_shares_host_files(address: str, operating_system: str) -> bool:
+    """True for a native Linux engine, where uids cross the bind mount unchanged
+    (``operating_system`` is the engine's own, from ``/info``)."""
+    local = address.startswith(("unix://", "http+unix://", "http+docker://"))
+    return sys.platform == "linux" and local and "Docker Desktop" not in operating_system
 
 
 def _create(
@@ -209,8 +206,10 @@ def start_environment(
     *,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    image_users: ImageUsers | None = None,
 ) -> StartResult:
     """Create (or adopt, or recreate) the course's container, start it, wait until ready."""
+    image_users = image_users or ImageUsers(None)
     cancel = cancel or CancelToken()
     course = request.course
     folder = check_folder(request.folder, create=request.create_folder)
@@ -233,8 +232,8 @@ def start_environment(
             if existing is None:
                 progress(f"Preparing {course.display_name}…")
                 existing = _create(client, request, image, source, ports, fingerprint)
-                if _engine_shares_host_files(client):
-                    uid = _image_user_uid(client, existing, image)
+                if request.shares_host_files:
+                    uid = _image_user_uid(existing, image, image_users)
                     if needs_sharing(folder, uid):
                         shared = share_folder(folder, folder_owner(folder), uid)
                         log.info(
@@ -272,4 +271,5 @@ def start_environment(
         endpoints=endpoints(course, ports),
         ports=ports,
     )
-    return StartResult(status=status, ports=ports, notices=tuple(notices))
+    platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"
+    return StartResult(status=status, ports=ports, notices=tuple(notices), image_platform=platform)

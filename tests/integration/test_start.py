@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import docker
@@ -13,7 +14,9 @@ import requests
 from launcher.core import labels
 from launcher.core.errors import NameClash
 from launcher.core.launcher import Launcher
+from launcher.core.sharing import needs_sharing
 from tests.integration.conftest import STUDENT_UID, make_student_folder
+from tests.testbed.engine_proxy import counting_proxy
 from tests.testbed.testbed import TestbedState
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="acts as a second uid with setpriv")
@@ -84,6 +87,39 @@ def test_start_token_files_restart_and_folder_change(
     assert sorted((p.name, p.read_bytes()) for p in folder.iterdir()) == before
     assert put_file(f"http://127.0.0.1:{port}", token, "b.txt", "b\n").status_code == 201
     assert (other / "b.txt").exists() and not (folder / "b.txt").exists()
+
+
+def test_image_user_is_asked_once_then_remembered(
+    testbed: TestbedState, course_catalogue: Path, clean_engine: docker.DockerClient,
+    student_area: Path, tmp_path: Path,
+) -> None:  # fmt: skip
+    """The image names its user (jovyan): its uid is read out of a container once, and
+    a later launcher process shares a new folder with it without asking again."""
+    container_uid = 1000
+
+    def start_in(folder: Path, address: str) -> None:
+        launcher = Launcher.open(catalogues=[str(course_catalogue)], engine=address)
+        try:
+            launcher.start("test-jupyter", folder)
+            launcher.remove("test-jupyter")  # the next start makes the container again
+        finally:
+            launcher.close()
+
+    def archive_reads(requests: list[tuple[float, str, str]]) -> int:
+        return sum(1 for _t, _method, path in requests if path.endswith("/archive"))
+
+    with counting_proxy(tmp_path, testbed.docker_host) as proxy:
+        first = make_student_folder(student_area, "first")
+        start_in(first, proxy.address)
+        assert archive_reads(proxy.requests) == 1
+        assert not needs_sharing(first, container_uid)
+
+        second = make_student_folder(student_area, "second")
+        assert needs_sharing(second, container_uid)
+        moment = time.monotonic()
+        start_in(second, proxy.address)
+        assert archive_reads(proxy.since(moment)) == 0
+        assert not needs_sharing(second, container_uid)  # shared all the same
 
 
 def test_two_services_each_ready_with_its_url(

@@ -8,10 +8,12 @@ the launcher looks at answers nothing until ``start()``, then is the real engine
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import socketserver
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -78,3 +80,41 @@ class EngineProxy(socketserver.ThreadingUnixStreamServer):
             self._open.clear()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+_REQUEST = re.compile(rb"(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP/1\.[01]\r\n")
+
+
+class CountingProxy(EngineProxy):
+    """The engine's socket forwarded, with each HTTP request line noted (time, method,
+    path without its query)."""
+
+    def __init__(self, path: Path, upstream: str) -> None:
+        super().__init__(path, upstream)
+        self.requests: list[tuple[float, str, str]] = []
+
+    @property
+    def address(self) -> str:
+        return f"unix://{self.path}"
+
+    def saw(self, data: bytes) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for match in _REQUEST.finditer(data):
+                path = match.group(2).decode(errors="replace").split("?", 1)[0]
+                self.requests.append((now, match.group(1).decode(), path))
+
+    def since(self, moment: float) -> list[tuple[float, str, str]]:
+        with self._lock:
+            return [r for r in self.requests if r[0] >= moment]
+
+
+@contextlib.contextmanager
+def counting_proxy(folder: Path, docker_host: str) -> Iterator[CountingProxy]:
+    """A counting proxy in ``folder`` in front of the engine at ``docker_host``."""
+    proxy = CountingProxy(folder / "engine-proxy.sock", docker_host.removeprefix("unix://"))
+    proxy.start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
