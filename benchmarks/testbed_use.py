@@ -67,9 +67,12 @@ def empty_engine(client: docker.DockerClient) -> None:
 
 def launcher_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a launcher process of its own: its folders under ``home``,
-    secrets in a file, no engine found by accident."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
+    secrets in a file, no engine found by accident, and its bytecode cached (beside
+    ``home``) as an installed app has it, not compiled again in every run."""
+    dropped = ("DOCKER_HOST", "DOCKER_CONTEXT", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
+        PYTHONPYCACHEPREFIX=str(home.parent / "pycache"),
         COURSE_LAUNCHER_HOME=str(home),
         COURSE_LAUNCHER_SECRETS="file",
         DOCKER_CONFIG=str(home / "docker-config"),
