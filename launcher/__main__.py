@@ -11,6 +11,10 @@ def main(argv: list[str] | None = None) -> int:
         from launcher.cli import run_cli
 
         return run_cli(args)
+    # First, before Qt's import hook sees the window's modules (pyside_sources.py).
+    from launcher.ui.pyside_sources import stop_reading_module_sources
+
+    stop_reading_module_sources()
     from launcher.ui.app import run_gui
 
     return run_gui()
