@@ -19,7 +19,6 @@ import contextlib
 import html
 import secrets
 import time
-import webbrowser
 from pathlib import Path
 
 from launcher.core.files import write_text_atomic
@@ -55,6 +54,8 @@ def write_redirect_file(url: str, folder: Path) -> Path:
 
 def open_in_browser(url: str, folder: Path) -> Path:
     """Open ``url`` through a redirect file; returns the file so the caller can remove it."""
+    import webbrowser  # here: with subprocess and shlex it costs the window ~10 ms to show
+
     path = write_redirect_file(url, folder)
     if not webbrowser.open(path.as_uri()):
         with contextlib.suppress(OSError):
