@@ -8,13 +8,16 @@ which Qt queues onto the GUI thread; no widget is touched from a worker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from launcher.core.errors import LauncherError
 from launcher.core.operation import Cancelled, CancelToken
@@ -23,6 +26,20 @@ from launcher.core.paths import app_paths
 log = logging.getLogger(__name__)
 
 Work = Callable[[Callable[[Any], None], CancelToken], Any]
+# Jobs run niced: when the processors are busy (Docker unpacking a download, an
+# environment booting, a chatty log, all at once) the GUI thread is served first.
+WORKER_NICENESS = 10
+
+
+def lower_this_threads_priority() -> None:
+    """Make the calling worker thread yield to the GUI thread; never raises its priority."""
+    if sys.platform == "linux":  # niceness is per thread on Linux; Qt's priorities are not
+        thread = threading.get_native_id()
+        with contextlib.suppress(OSError):
+            if os.getpriority(os.PRIO_PROCESS, thread) < WORKER_NICENESS:
+                os.setpriority(os.PRIO_PROCESS, thread, WORKER_NICENESS)
+    else:
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
 
 
 class Job(QObject):
@@ -82,6 +99,7 @@ class _Runnable(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        lower_this_threads_priority()
         self.job.run_here()
 
 
