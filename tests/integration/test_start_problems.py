@@ -200,7 +200,10 @@ def test_engine_stopping_mid_start_is_a_message_not_a_traceback(
     launcher.install("test-jupyter")
 
     def quit_docker_while_waiting(message: object) -> None:
-        if str(message).startswith("Starting Jupyter"):
+        # Docker quitting takes its containers with it: Jupyter stops answering (paused
+        # here, through the engine's own socket) and the launcher's socket goes away.
+        if str(message).startswith("Starting Jupyter") and proxy.path.exists():
+            clean_engine.containers.get(labels.container_name("test-jupyter")).pause()
             proxy.stop()
 
     try:
