@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.facts: dict[str, RegistryFacts] = {}  # asked of the registry once per engine
         self.facts_asked = False
         self.polls = 0
+        self.engine_check_pending = False  # a search was asked for while one ran
         self.log = LogFollower(launcher, self.runner, self)
 
         self.banner = EngineBanner(self)
@@ -199,11 +200,21 @@ class MainWindow(QMainWindow):
 
     def check_engine(self) -> None:
         if self.runner.busy("engine"):
+            # Retry pressed while a search is ending (its answer shown, the job not yet
+            # done): Docker may have come up since that search looked, so look again.
+            self.engine_check_pending = True
             return
+        self.engine_check_pending = False
         job = Job("engine", "Looking for Docker", lambda _report, _cancel: self.launcher.connect())
         job.succeeded.connect(self._engine_found)
         job.failed.connect(self._engine_missing)
+        # on the next turn of the loop, once the runner has let this job go
+        job.done.connect(lambda: QTimer.singleShot(0, self._check_engine_if_asked))
         self.runner.submit(job)
+
+    def _check_engine_if_asked(self) -> None:
+        if self.engine_check_pending and not self.engine_ok:
+            self.check_engine()
 
     def _engine_found(self, _engine: object) -> None:
         self.engine_ok = True

@@ -81,6 +81,30 @@ def test_retry_button_checks_again(
         launcher.close()
 
 
+def test_retry_while_a_search_is_ending_looks_again(
+    qtbot: QtBot, late_engine: EngineProxy, course_catalogue: Path, opener: CapturedOpener,
+) -> None:  # fmt: skip
+    """Retry pressed after a search has failed but before its job is let go (its
+    answer on screen, the job not yet done) is not lost: the launcher looks again."""
+    launcher = Launcher.open(
+        catalogues=[str(course_catalogue)], engine=f"unix://{late_engine.path}"
+    )
+    window = open_window(qtbot, launcher, opener)
+    try:
+        qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
+        window.engine_timer.stop()
+        window.engine_timer.setInterval(600_000)  # only the Retry may find it
+        window.check_engine()  # a search that finds nothing …
+        assert window.runner.pool.waitForDone(10_000)  # … ended, its signals not yet handled
+        assert window.runner.busy("engine")
+        late_engine.start()
+        window.check_engine()  # Retry, at that moment
+        qtbot.waitUntil(lambda: window.engine_ok, timeout=10_000)
+    finally:
+        window.close()
+        launcher.close()
+
+
 def test_second_service_open_button(
     qtbot: QtBot, window: MainWindow, opener: CapturedOpener, student_area: Path
 ) -> None:
