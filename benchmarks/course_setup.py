@@ -13,8 +13,8 @@ from pathlib import Path
 import docker
 
 from benchmarks.testbed_use import PYTHON, ROOT, free_port, launcher_env
-from launcher.core.paths import app_paths
-from launcher.core.settings import load_settings, save_settings, with_course
+from launcher.core.local.paths import app_paths
+from launcher.core.local.settings import load_settings, save_settings, with_course
 from tests.testbed.testbed import TestbedState
 
 CHATTER = """\

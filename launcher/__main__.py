@@ -8,7 +8,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args:
-        from launcher.cli import run_cli
+        from launcher.cli.main import run_cli
 
         return run_cli(args)
     # First, before Qt's import hook sees the window's modules (pyside_sources.py).

@@ -14,22 +14,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from launcher.core.catalogue import Catalogue, Course, merge_catalogues
-from launcher.core.catalogue_sources import check_source, load_catalogues
-from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
+from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
+from launcher.core.catalogue.sources import check_source, load_catalogues
+from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
 from launcher.core.errors import UsageError, WorkspaceError
+from launcher.core.local.paths import AppPaths, app_paths
+from launcher.core.local.settings import Settings, load_settings, save_settings, with_course
 from launcher.core.operation import CancelToken, Progress, no_progress
-from launcher.core.paths import AppPaths, app_paths
-from launcher.core.settings import Settings, load_settings, save_settings, with_course
 
 # The Docker SDK, requests and the engine code load on first use, not with the
 # window: each operation imports what it needs (see docs/how-it-works.md).
 if TYPE_CHECKING:
-    from launcher.core.engine import Engine
-    from launcher.core.image_users import ImageUsers
-    from launcher.core.pull_progress import PullProgress
-    from launcher.core.secrets import SecretStore
-    from launcher.core.start import StartResult
+    from launcher.core.engine.discovery import Engine
+    from launcher.core.environments.start import StartResult
+    from launcher.core.images.pull_progress import PullProgress
+    from launcher.core.images.users import ImageUsers
+    from launcher.core.local.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class Launcher:
         """The keyring (or the secrets file), opened on first use: asking the system
         keyring can be slow, and the window does not need it to appear."""
         if self._secrets is None:
-            from launcher.core.secrets import open_secret_store
+            from launcher.core.local.secrets import open_secret_store
 
             self._secrets = open_secret_store(self.paths)
         return self._secrets
@@ -103,7 +103,7 @@ class Launcher:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from launcher.core.engine import find_engine
+            from launcher.core.engine.discovery import find_engine
 
             self._engine = find_engine(self.engine_address)
         return self._engine
@@ -131,17 +131,17 @@ class Launcher:
         return self.settings.course(course_id).folder
 
     def status(self, course_id: str) -> EnvironmentStatus:
-        from launcher.core.environment import environment_status
+        from launcher.core.environments.containers import environment_status
 
         return environment_status(self.engine.client, self.course(course_id))
 
     def statuses(self) -> list[EnvironmentStatus]:
-        from launcher.core.environment import environment_statuses
+        from launcher.core.environments.containers import environment_statuses
 
         return environment_statuses(self.engine.client, self.catalogue)
 
     def token(self, course_id: str) -> str | None:
-        from launcher.core.secrets import token_for
+        from launcher.core.local.secrets import token_for
 
         course = self.course(course_id)
         return token_for(self.secrets, course.id) if course.token else None
@@ -155,9 +155,13 @@ class Launcher:
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> StartResult:
-        from launcher.core.engine_advice import check_image_platform
-        from launcher.core.image_users import FILE_NAME, ImageUsers
-        from launcher.core.start import StartRequest, engine_shares_host_files, start_environment
+        from launcher.core.engine.advice import check_image_platform
+        from launcher.core.environments.start import (
+            StartRequest,
+            engine_shares_host_files,
+            start_environment,
+        )
+        from launcher.core.images.users import FILE_NAME, ImageUsers
 
         course = self.course(course_id)
         remembered = self.settings.course(course.id)
@@ -240,7 +244,7 @@ class Launcher:
     def ready_services(self, course_id: str, status: EnvironmentStatus | None = None) -> set[str]:
         """Names of the course's services that answer now (for Open buttons); pass the
         status when it is known, to save asking the engine again."""
-        from launcher.core.readiness import answering, ready_checks, ready_url
+        from launcher.core.environments.readiness import answering, ready_checks, ready_url
 
         course = self.course(course_id)
         status = status or self.status(course_id)
@@ -262,18 +266,18 @@ class Launcher:
         cancel: CancelToken | None = None,
     ) -> PullProgress:
         """Download the course image (again: an image that is present costs one check)."""
-        from launcher.core.install import pull_image
+        from launcher.core.images.install import pull_image
 
         course = self.course(course_id)
         return pull_image(self.engine.client, course, progress=progress, cancel=cancel)
 
     def stop(self, course_id: str) -> bool:
-        from launcher.core.environment import stop_environment
+        from launcher.core.environments.containers import stop_environment
 
         return stop_environment(self.engine.client, self.course(course_id))
 
     def remove(self, course_id: str, *, volumes: bool = False) -> bool:
-        from launcher.core.environment import remove_environment
+        from launcher.core.environments.containers import remove_environment
 
         return remove_environment(self.engine.client, self.course(course_id), volumes=volumes)
 

@@ -46,9 +46,9 @@ def run_gui() -> int:
     # Only the first launch loads the core (and with it the Docker SDK).
     from launcher.core.errors import LauncherError
     from launcher.core.launcher import Launcher
-    from launcher.core.logs import setup_logging
-    from launcher.core.paths import app_paths
-    from launcher.ui.tray import app_icon
+    from launcher.core.local.log_file import setup_logging
+    from launcher.core.local.paths import app_paths
+    from launcher.ui.widgets.tray import app_icon
 
     app.setWindowIcon(app_icon())
     paths = app_paths()

@@ -20,8 +20,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from launcher.core.errors import LauncherError
+from launcher.core.local.paths import app_paths
 from launcher.core.operation import Cancelled, CancelToken
-from launcher.core.paths import app_paths
 
 log = logging.getLogger(__name__)
 

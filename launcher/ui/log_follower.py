@@ -53,7 +53,9 @@ class LogFollower(QObject):
                 self.lines_waiting.emit()  # queued to the GUI thread: wake the redraw
 
         def work(_report: Callable[[Any], None], cancel: CancelToken) -> None:
-            from launcher.core.log_stream import follow_logs  # the Docker SDK: off the GUI thread
+            from launcher.core.environments.logs import (
+                follow_logs,  # the Docker SDK: off the GUI thread
+            )
 
             secrets = [t for t in (launcher.token(course_id),) if t]  # the keyring: not here
             follow_logs(launcher.engine.client, course, sink, cancel, secrets=secrets)

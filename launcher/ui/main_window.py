@@ -24,29 +24,29 @@ from PySide6.QtWidgets import (
 )
 
 from launcher import APP_NAME
-from launcher.core.catalogue import Catalogue, merge_catalogues
-from launcher.core.course_lines import RegistryFacts, list_lines
-from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
+from launcher.core.catalogue.list_lines import RegistryFacts, list_lines
+from launcher.core.catalogue.model import Catalogue, merge_catalogues
+from launcher.core.environments.folder import default_folder
+from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
-from launcher.core.workspace import default_folder
-from launcher.ui.course_list import CourseList
-from launcher.ui.course_page import CoursePage, PageState, progress_parts
-from launcher.ui.engine_banner import EngineBanner
-from launcher.ui.image_actions import ImageActions
+from launcher.ui.actions.images import ImageActions
+from launcher.ui.actions.quitting import QuitFlow
+from launcher.ui.actions.reset import TutorActions
 from launcher.ui.jobs import Job, JobRunner
 from launcher.ui.log_follower import LogFollower
 from launcher.ui.menus import build_menus
-from launcher.ui.quitting import QuitFlow
-from launcher.ui.tray import Tray, tray_entries
-from launcher.ui.tutor_actions import TutorActions
+from launcher.ui.widgets.course_list import CourseList
+from launcher.ui.widgets.course_page import CoursePage, PageState, progress_parts
+from launcher.ui.widgets.engine_banner import EngineBanner
+from launcher.ui.widgets.tray import Tray, tray_entries
 
 # Dialogs and operations that load the Docker SDK are imported when first used, so
 # the window appears before them (see docs/how-it-works.md, "Start-up").
 if TYPE_CHECKING:
-    from launcher.core.start import StartResult
-    from launcher.ui.diagnostics import DiagnosticsDialog
-    from launcher.ui.settings_dialog import SettingsDialog
+    from launcher.core.environments.start import StartResult
+    from launcher.ui.dialogs.diagnostics import DiagnosticsDialog
+    from launcher.ui.dialogs.settings import SettingsDialog
 
 Opener = Callable[[str], None]
 # environments by course id, their answering services, the course selected when asked
@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         before = dict(self.statuses)
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            from launcher.core.course_overview import installed_courses
+            from launcher.core.images.facts import installed_courses
 
             statuses = {s.course_id: s for s in launcher.statuses()}
             ready = {}
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
         courses = list(launcher.catalogue)
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            from launcher.core.course_overview import registry_facts
+            from launcher.core.images.facts import registry_facts
 
             return registry_facts(launcher.engine.client, courses, installed)
 
@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return self.settings_dialog
-        from launcher.ui.settings_dialog import SettingsDialog
+        from launcher.ui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.launcher, self.runner, self)
         dialog.catalogue_added.connect(self._catalogue_added)
@@ -430,7 +430,7 @@ class MainWindow(QMainWindow):
         self.check_engine()
 
     def show_diagnostics(self) -> DiagnosticsDialog:
-        from launcher.ui.diagnostics import DiagnosticsDialog, diagnostics_text
+        from launcher.ui.dialogs.diagnostics import DiagnosticsDialog, diagnostics_text
 
         problem = "" if self.engine_ok else self.engine_problem
         text = diagnostics_text(self.launcher, self.statuses, self.ready, engine_problem=problem)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 
-from launcher.ui.about import show_about
+from launcher.ui.dialogs.about import show_about
 
 if TYPE_CHECKING:
     from launcher.ui.main_window import MainWindow

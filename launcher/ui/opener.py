@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from launcher.core.browser import open_in_browser, remove_once_read
+from launcher.core.environments.browser import open_in_browser, remove_once_read
 
 KEEP_SECONDS = 30.0  # at the latest, where the file system keeps no access times
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
-from launcher.core.paths import HOME_VARIABLE
+from launcher.core.local.paths import HOME_VARIABLE
 
 log = logging.getLogger(__name__)
 

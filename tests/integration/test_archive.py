@@ -16,7 +16,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from launcher.core.archive import export_course
+from launcher.core.archive.transfer import export_course
 from launcher.core.launcher import Launcher
 from launcher.core.operation import Cancelled, CancelToken
 from tests.integration.conftest import make_student_folder
@@ -155,8 +155,8 @@ def test_a_cancelled_or_killed_export_leaves_no_file_under_its_name(
     script = (
         "import os, signal, sys, docker\n"
         "from pathlib import Path\n"
-        "from launcher.core.archive import export_course\n"
-        "from launcher.core.catalogue import load_catalogue_file\n"
+        "from launcher.core.archive.transfer import export_course\n"
+        "from launcher.core.catalogue.model import load_catalogue_file\n"
         "course = load_catalogue_file(Path(sys.argv[1])).get('test-jupyter')\n"
         "def die(p):\n"
         "    if getattr(p, 'bytes_done', 0) > 10_000_000:\n"

@@ -24,7 +24,7 @@ import docker
 import pytest
 import requests
 
-from launcher.core import labels
+from launcher.core.engine import labels
 from launcher.core.launcher import Launcher
 from tests.conftest import IN_CI
 from tests.integration.conftest import catalogue_text, make_student_folder
@@ -244,8 +244,8 @@ COURSES = 2000
 HAMMER = """
 import sys
 from pathlib import Path
-from launcher.core.paths import app_paths
-from launcher.core.settings import CourseSettings, Settings, save_settings
+from launcher.core.local.paths import app_paths
+from launcher.core.local.settings import CourseSettings, Settings, save_settings
 paths = app_paths()
 generation = int(sys.argv[1])
 print("ready", flush=True)
@@ -263,8 +263,8 @@ while True:
 
 
 def test_settings_write_killed_at_random_points_is_old_or_new(launcher_home: Path) -> None:
-    from launcher.core.paths import app_paths
-    from launcher.core.settings import load_settings
+    from launcher.core.local.paths import app_paths
+    from launcher.core.local.settings import load_settings
 
     paths = app_paths()
     paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
@@ -311,7 +311,7 @@ def test_settings_write_killed_at_random_points_is_old_or_new(launcher_home: Pat
     print(f"{len(seen)} generations read back, {cut_mid_write} of 25 kills cut a write")
     assert not list(paths.settings_file.parent.glob("*.corrupt-*"))
     # At most the last killed writer's temporary file is left; the next write sweeps it.
-    from launcher.core.settings import save_settings
+    from launcher.core.local.settings import save_settings
 
     save_settings(paths, load_settings(paths).settings)
     debris = [p.name for p in paths.settings_file.parent.iterdir() if p.name.endswith(".tmp")]
@@ -336,7 +336,7 @@ def cli_run(
 def test_garbage_settings_file_is_set_aside_and_said(
     testbed: TestbedState, course_catalogue: Path, launcher_home: Path, garbage: bytes
 ) -> None:
-    from launcher.core.paths import app_paths
+    from launcher.core.local.paths import app_paths
 
     settings_file = app_paths().settings_file
     settings_file.parent.mkdir(parents=True, exist_ok=True)
@@ -395,7 +395,7 @@ def test_no_usable_keyring_still_starts_with_the_token_in_a_private_file(
     assert started.returncode == 0, started.stderr
     url = cli_run(testbed, course_catalogue, "url", "test-jupyter", env=env).stdout.strip()
     assert requests.get(url, timeout=10).status_code == 200
-    from launcher.core.paths import app_paths
+    from launcher.core.local.paths import app_paths
 
     secrets_file = app_paths().data / "secrets.json"
     assert secrets_file.stat().st_mode & 0o777 == 0o600

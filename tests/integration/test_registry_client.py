@@ -17,9 +17,9 @@ import pytest
 import requests
 
 from launcher.core.errors import ImageNotFound, RegistryUnreachable
-from launcher.core.image_manifest import ACCEPT, Platform
-from launcher.core.image_reference import ImageReference
-from launcher.core.registry import RegistryClient
+from launcher.core.images.manifest import ACCEPT, Platform
+from launcher.core.images.reference import ImageReference
+from launcher.core.images.registry import RegistryClient
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import docker
 import pytest
 
-from launcher.core import labels
-from launcher.core.backups import BackupFailed, backup_databases, restore_database
+from launcher.core.engine import labels
+from launcher.core.environments.backups import BackupFailed, backup_databases, restore_database
+from launcher.core.environments.reset import reset_environment
 from launcher.core.launcher import Launcher
-from launcher.core.reset import reset_environment
 from tests.integration.conftest import folder_hashes, make_student_folder
 from tests.testbed.testbed import TestbedState
 

@@ -23,10 +23,10 @@ import docker
 import pytest
 import requests
 
-from launcher.core import labels
+from launcher.core.engine import labels
 from launcher.core.errors import CatalogueError
 from launcher.core.launcher import Launcher
-from launcher.core.paths import app_paths
+from launcher.core.local.paths import app_paths
 from tests.integration.conftest import catalogue_text, make_student_folder
 from tests.integration.netns import probe_host
 from tests.testbed.services import free_port

@@ -11,10 +11,10 @@ import docker
 import pytest
 import requests
 
-from launcher.core import labels
+from launcher.core.engine import labels
+from launcher.core.environments.sharing import needs_sharing
 from launcher.core.errors import NameClash
 from launcher.core.launcher import Launcher
-from launcher.core.sharing import needs_sharing
 from tests.integration.conftest import STUDENT_UID, make_student_folder
 from tests.testbed.engine_proxy import counting_proxy
 from tests.testbed.testbed import TestbedState

@@ -16,7 +16,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from launcher.core import labels
+from launcher.core.engine import labels
 from launcher.core.errors import (
     EngineUnavailable,
     RegistryUnreachable,

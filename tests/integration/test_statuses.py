@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docker
 
-from launcher.core.environment_state import EnvironmentState
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from tests.integration.conftest import make_student_folder
 

@@ -15,10 +15,10 @@ import docker
 import pytest
 import requests
 
+from launcher.core.doctor.support_bundle import write_support_bundle
 from launcher.core.launcher import Launcher
-from launcher.core.logs import setup_logging
-from launcher.core.paths import app_paths
-from launcher.core.support_bundle import write_support_bundle
+from launcher.core.local.log_file import setup_logging
+from launcher.core.local.paths import app_paths
 from tests.integration.conftest import catalogue_text, make_student_folder
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState

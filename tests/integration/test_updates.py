@@ -20,8 +20,8 @@ from typing import Any
 import docker
 import pytest
 
+from launcher.core.images.update import update_available
 from launcher.core.launcher import Launcher
-from launcher.core.updates import update_available
 from tests.integration.conftest import make_student_folder
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState

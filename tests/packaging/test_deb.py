@@ -21,7 +21,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from launcher.core import labels
+from launcher.core.engine import labels
 from tests.conftest import IN_CI
 from tests.integration.conftest import catalogue_text
 from tests.packaging.conftest import ROOT, debian_tools

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import docker
 
-from launcher.core import labels
+from launcher.core.engine import labels
 from tests.integration.conftest import catalogue_text
 from tests.packaging.conftest import debian_tools
 from tests.testbed.services import free_port

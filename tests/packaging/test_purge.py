@@ -13,12 +13,13 @@ from pathlib import Path
 import docker
 import pytest
 
-from launcher.core import autostart, labels
+from launcher.core.engine import labels
 from launcher.core.launcher import Launcher
-from launcher.core.paths import app_paths
-from launcher.core.purge import purge
-from launcher.core.secrets import open_secret_store, token_for
-from launcher.core.settings import load_settings, save_settings, with_course
+from launcher.core.local import autostart
+from launcher.core.local.paths import app_paths
+from launcher.core.local.purge import purge
+from launcher.core.local.secrets import open_secret_store, token_for
+from launcher.core.local.settings import load_settings, save_settings, with_course
 from tests.integration.conftest import catalogue_text, folder_hashes
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState

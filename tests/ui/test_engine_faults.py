@@ -19,8 +19,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from launcher.core import labels
-from launcher.core.environment_state import EnvironmentState
+from launcher.core.engine import labels
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.ui.main_window import MainWindow
 from tests.integration.conftest import make_student_folder
@@ -193,7 +193,7 @@ sys.exit(run_gui())
 def test_damaged_settings_file_the_app_starts_and_says_so(launcher_home: Path) -> None:
     """The real app's start-up (``run_gui``, in its own process), over a settings file
     full of garbage: the window opens, works, and its status line says what happened."""
-    from launcher.core.paths import app_paths
+    from launcher.core.local.paths import app_paths
 
     settings_file = app_paths().settings_file
     settings_file.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import docker
 import requests
 from pytestqt.qtbot import QtBot
 
-from launcher.core.environment_state import EnvironmentState
+from launcher.core.environments.state import EnvironmentState
 from launcher.ui.main_window import MainWindow
 from tests.integration.conftest import make_student_folder, remove_all_images
 from tests.ui.conftest import CapturedOpener, screenshot

@@ -11,9 +11,9 @@ import requests
 from pytestqt.qtbot import QtBot
 
 from launcher.core.launcher import Launcher
-from launcher.core.sizes import human_size
-from launcher.ui.course_list import ID_ROLE
+from launcher.core.text import human_size
 from launcher.ui.main_window import MainWindow
+from launcher.ui.widgets.course_list import ID_ROLE
 from tests.integration.conftest import remove_all_images
 from tests.integration.test_updates import COURSE_ID, Published, publish_new_version, published
 from tests.testbed.testbed import TestbedState

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher.core.browser import remove_redirect_file, write_redirect_file
-from launcher.core.environment_state import EnvironmentState
+from launcher.core.environments.browser import remove_redirect_file, write_redirect_file
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from tests.integration.conftest import make_student_folder
 from tests.testbed import tools

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from launcher.core import autostart
 from launcher.core.launcher import Launcher
-from launcher.core.paths import app_paths
-from launcher.core.settings import load_settings
+from launcher.core.local import autostart
+from launcher.core.local.paths import app_paths
+from launcher.core.local.settings import load_settings
+from launcher.ui.dialogs.settings import SettingsDialog
 from launcher.ui.main_window import MainWindow
-from launcher.ui.settings_dialog import SettingsDialog
 from tests.ui.conftest import CapturedOpener, open_window, screenshot
 
 LEFT = Qt.MouseButton.LeftButton

@@ -16,7 +16,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from pytestqt.qtbot import QtBot
 
 from launcher.core.launcher import Launcher
-from launcher.core.paths import app_paths
+from launcher.core.local.paths import app_paths
 from launcher.ui.app import BENCH_MARKER
 from launcher.ui.single_instance import ACTIVATE, ANSWER_UNKNOWN, SingleInstance, server_name
 from tests.ui.conftest import RAISE_UNSUPPORTED, CapturedOpener, open_window

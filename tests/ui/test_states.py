@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from launcher.core.environment_state import EnvironmentState
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.ui.main_window import MainWindow
 from tests.integration.conftest import make_student_folder, remove_all_images

@@ -16,13 +16,19 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QMenu, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from launcher.core.catalogue import load_catalogue_file
-from launcher.core.environment_state import EnvironmentState, EnvironmentStatus, ServiceEndpoint
+from launcher.core.catalogue.model import load_catalogue_file
+from launcher.core.environments.state import EnvironmentState, EnvironmentStatus, ServiceEndpoint
 from launcher.core.launcher import Launcher
-from launcher.core.resources import resource_path
+from launcher.core.local.resources import resource_path
+from launcher.ui.actions.quitting import TRAY_NOTICE, QuitChoice, ask_quit, quit_question
 from launcher.ui.main_window import MainWindow
-from launcher.ui.quitting import TRAY_NOTICE, QuitChoice, ask_quit, quit_question
-from launcher.ui.tray import TrayMenuSignals, app_icon, fill_tray_menu, menu_outline, tray_entries
+from launcher.ui.widgets.tray import (
+    TrayMenuSignals,
+    app_icon,
+    fill_tray_menu,
+    menu_outline,
+    tray_entries,
+)
 from tests.integration.conftest import make_student_folder
 from tests.ui.conftest import RAISE_UNSUPPORTED, SCREENSHOTS, CapturedOpener, open_window
 

@@ -12,9 +12,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from launcher.core.environment_state import EnvironmentState
+from launcher.core.environments.state import EnvironmentState
+from launcher.ui.dialogs.reset import ResetDialog
 from launcher.ui.main_window import MainWindow
-from launcher.ui.reset_dialog import ResetDialog
 from tests.integration.conftest import folder_hashes, make_student_folder
 from tests.ui.conftest import screenshot
 

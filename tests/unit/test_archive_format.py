@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from launcher.core.archive_format import (
+from launcher.core.archive.format import (
     IMAGE,
     MEMBERS,
     SUMS,
@@ -20,9 +20,9 @@ from launcher.core.archive_format import (
     _header,
     manifest_bytes,
 )
-from launcher.core.archive_reader import MemberReader, verify_export
-from launcher.core.catalogue import Catalogue, Course, Service, parse_catalogue
-from launcher.core.course_toml import course_to_toml
+from launcher.core.archive.reader import MemberReader, verify_export
+from launcher.core.catalogue.model import Catalogue, Course, Service, parse_catalogue
+from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.errors import ArchiveError
 from launcher.core.operation import Cancelled, CancelToken
 from tests.unit.test_catalogue import FAST, courses

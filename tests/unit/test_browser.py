@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from launcher.core.browser import write_redirect_file
+from launcher.core.environments.browser import write_redirect_file
 
 URL = "http://127.0.0.1:8351/lab?token=s3cr3t-token-value"
 
@@ -32,7 +32,7 @@ def test_the_browser_is_given_the_file_not_the_token(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from launcher.core.browser import open_in_browser\n"
+        "from launcher.core.environments.browser import open_in_browser\n"
         f"open_in_browser({URL!r}, Path({str(tmp_path / 'open')!r}))\n"
     )
     env = dict(os.environ, BROWSER=str(browser))
@@ -55,7 +55,7 @@ def test_no_browser_leaves_no_file(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from launcher.core.browser import open_in_browser\n"
+        "from launcher.core.environments.browser import open_in_browser\n"
         "try:\n"
         f"    open_in_browser({URL!r}, Path({str(tmp_path / 'open')!r}))\n"
         "except OSError:\n"

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from launcher.core.catalogue import (
+from launcher.core.catalogue.model import (
     BackupSpec,
     Catalogue,
     Course,
@@ -29,10 +29,10 @@ from launcher.core.catalogue import (
     parse_catalogue,
     parse_catalogue_bytes,
 )
-from launcher.core.catalogue_checks import CatalogueEntryError
+from launcher.core.catalogue.tables import CatalogueEntryError
 from launcher.core.errors import CatalogueError, UnknownCourse
-from launcher.core.image_reference import ImageReference, ImageReferenceError
-from launcher.core.resources import resource_path
+from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.local.resources import resource_path
 
 SOURCE = "/srv/tutor/my-catalogue.toml"
 FAST = settings(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from launcher.core.catalogue_sources import (
+from launcher.core.catalogue.sources import (
     LoadedCatalogue,
     cache_file,
     check_source,

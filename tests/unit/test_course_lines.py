@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from launcher.core.course_lines import RegistryFacts, list_line
-from launcher.core.environment_state import EnvironmentState, EnvironmentStatus
+from launcher.core.catalogue.list_lines import RegistryFacts, list_line
+from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
 
 
 def status(state: EnvironmentState) -> EnvironmentStatus:

@@ -7,8 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from launcher.core.browser import remove_once_read, write_redirect_file
-from launcher.core.files import sweep_stale_temporaries, write_atomic
+from launcher.core.environments.browser import remove_once_read, write_redirect_file
+from launcher.core.local.files import sweep_stale_temporaries, write_atomic
 
 DEAD_PID = 2**22 + 12345  # above Linux's largest pid: no such process
 

@@ -16,10 +16,10 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from launcher.cli_tutor import doctor_lines
-from launcher.core.catalogue import Course, Service
-from launcher.core.catalogue_sources import SourceReport
-from launcher.core.doctor import (
+from launcher.cli.doctor import doctor_lines
+from launcher.core.catalogue.model import Course, Service
+from launcher.core.catalogue.sources import SourceReport
+from launcher.core.doctor.engine_checks import (
     Check,
     DiskSpace,
     check_architecture,
@@ -30,7 +30,7 @@ from launcher.core.doctor import (
     check_workspace_folder,
     has_errors,
 )
-from launcher.core.doctor_host import (
+from launcher.core.doctor.host_checks import (
     check_catalogue_source,
     check_clock,
     check_proxy,
@@ -39,8 +39,15 @@ from launcher.core.doctor_host import (
     parse_engine_time,
     server_clock_skew,
 )
-from launcher.core.engine import EngineInfo
+from launcher.core.doctor.support_bundle import docker_config_secrets, tail_lines
+from launcher.core.engine.discovery import EngineInfo
 from launcher.core.errors import EngineUnavailable, SecretStoreError
+from launcher.core.local.secrets import (
+    BACKEND_VARIABLE,
+    FileSecretStore,
+    KeyringSecretStore,
+    KeyringWithFileFallback,
+)
 from launcher.core.redaction import (
     MASK,
     Redactor,
@@ -49,13 +56,6 @@ from launcher.core.redaction import (
     secret_env_values,
     secret_values,
 )
-from launcher.core.secrets import (
-    BACKEND_VARIABLE,
-    FileSecretStore,
-    KeyringSecretStore,
-    KeyringWithFileFallback,
-)
-from launcher.core.support_bundle import docker_config_secrets, tail_lines
 
 STATUSES = {"ok", "warning", "error"}
 

@@ -30,14 +30,14 @@ import docker.errors
 import pytest
 import requests
 
-from launcher.core.engine import EngineInfo, NoEngineFound, engine_candidates, find_engine
-from launcher.core.engine_advice import (
+from launcher.core.engine.advice import (
     PERMISSION_DENIED,
     check_image_platform,
     describe,
     engine_hint,
     translate_engine_errors,
 )
+from launcher.core.engine.discovery import EngineInfo, NoEngineFound, engine_candidates, find_engine
 from launcher.core.errors import EngineUnavailable
 
 # --- recorded engine answers (GET /version, GET /info, trimmed to the fields read) -----
@@ -461,7 +461,7 @@ def test_a_regular_file_where_a_socket_should_be(short_tmp: Path) -> None:
 _PERMISSION_PROBE = """
 import json, sys
 from pathlib import Path
-from launcher.core.engine import NoEngineFound, find_engine
+from launcher.core.engine.discovery import NoEngineFound, find_engine
 try:
     find_engine(sys.argv[1], environ={}, platform="linux")
 except NoEngineFound as error:
@@ -559,7 +559,7 @@ def test_nothing_found_on_windows_lists_the_pipes(short_tmp: Path) -> None:
 
 
 # The SDK leaks its socket when a connect fails (docker/docker-py#3356);
-# launcher/core/docker_transport.py closes it, so collecting here finds no leak.
+# launcher/core/engine/transport.py closes it, so collecting here finds no leak.
 def test_engine_stopping_mid_operation_becomes_engine_unavailable(short_tmp: Path) -> None:
     _engine_stops_mid_operation(short_tmp)
     gc.collect()

@@ -7,9 +7,9 @@ import http.client
 import pytest
 import urllib3.exceptions
 
-from launcher.core.engine_advice import translate_engine_errors
+from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.errors import DiskFull, EngineUnavailable
-from launcher.core.pull_errors import disk_full, engine_pull_error
+from launcher.core.images.pull_errors import disk_full, engine_pull_error
 
 
 def test_a_stream_the_engine_cut_is_docker_stopped() -> None:

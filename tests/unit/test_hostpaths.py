@@ -6,8 +6,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 import pytest
 
+from launcher.core.environments.hostpaths import mount_source, sharing_warning
 from launcher.core.errors import WorkspaceError
-from launcher.core.hostpaths import mount_source, sharing_warning
 
 ACCEPTED = [
     # (platform, what the student picked, what the engine is sent)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from launcher.core import image_users
-from launcher.core.image_users import ImageUsers
-from launcher.core.start import engine_shares_host_files
+from launcher.core.environments.start import engine_shares_host_files
+from launcher.core.images import users as image_users
+from launcher.core.images.users import ImageUsers
 
 
 def test_remembered_across_processes(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from launcher.core.environments.folder import check_folder
+from launcher.core.environments.ports import choose_port, port_is_free
+from launcher.core.environments.readiness import redact
 from launcher.core.errors import WorkspaceError
-from launcher.core.ports import choose_port, port_is_free
-from launcher.core.readiness import redact
-from launcher.core.workspace import check_folder
 
 
 def test_a_listening_port_is_not_free_and_the_next_one_is_chosen() -> None:

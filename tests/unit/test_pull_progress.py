@@ -23,9 +23,9 @@ from launcher.core.errors import (
     RegistryAccessDenied,
     RegistryUnreachable,
 )
-from launcher.core.pull_errors import disk_full, engine_pull_error
-from launcher.core.pull_progress import PullAggregator, PullPhase, PullProgress, short_id
-from launcher.core.sizes import human_duration, human_size
+from launcher.core.images.pull_errors import disk_full, engine_pull_error
+from launcher.core.images.pull_progress import PullAggregator, PullPhase, PullProgress, short_id
+from launcher.core.text import human_duration, human_size
 
 DATA = Path(__file__).parent / "data" / "pull_events"
 A, B, C, D = "5b3b92bf92c6", "fb44a21e5e50", "a9bf854c480d", "357ea8c3d80b"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from launcher.core.errors import ImageNotFound, PullFailed, RegistryUnreachable
-from launcher.core.pull_errors import engine_pull_error
-from launcher.core.pull_progress import PullAggregator, PullPhase, PullProgress
+from launcher.core.images.pull_errors import engine_pull_error
+from launcher.core.images.pull_progress import PullAggregator, PullPhase, PullProgress
 from tests.unit.test_pull_progress import check_promises, phases, run
 
 DATA = Path(__file__).parent / "data" / "pull_events"

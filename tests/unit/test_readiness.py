@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from launcher.core.ports import LOOPBACK, choose_port
-from launcher.core.readiness import ReadyCheck, answering
+from launcher.core.environments.ports import LOOPBACK, choose_port
+from launcher.core.environments.readiness import ReadyCheck, answering
 
 TOKEN = "t0ken-for-tests"
 

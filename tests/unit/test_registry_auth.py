@@ -27,10 +27,10 @@ from launcher.core.errors import (
     RegistryUnreachable,
     UnsupportedPlatform,
 )
-from launcher.core.image_manifest import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Platform
-from launcher.core.image_reference import ImageReference
-from launcher.core.registry import RegistryClient
-from launcher.core.registry_auth import (
+from launcher.core.images.manifest import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Platform
+from launcher.core.images.reference import ImageReference
+from launcher.core.images.registry import RegistryClient
+from launcher.core.images.registry_auth import (
     Credentials,
     RateLimit,
     base_url,

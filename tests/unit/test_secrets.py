@@ -18,8 +18,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
 from launcher.core.errors import SecretStoreError
-from launcher.core.paths import AppPaths, app_paths
-from launcher.core.secrets import (
+from launcher.core.local.paths import AppPaths, app_paths
+from launcher.core.local.secrets import (
     BACKEND_VARIABLE,
     SERVICE_NAME,
     FileSecretStore,

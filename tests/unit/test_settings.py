@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher.core.paths import AppPaths, app_paths
-from launcher.core.settings import (
+from launcher.core.local.paths import AppPaths, app_paths
+from launcher.core.local.settings import (
     CourseSettings,
     Settings,
     load_settings,

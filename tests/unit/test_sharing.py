@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.core.sharing import (
+from launcher.core.environments.sharing import (
     acl_with_users,
     decode_acl,
     encode_acl,

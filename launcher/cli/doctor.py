@@ -1,0 +1,64 @@
+"""Command-line tools for tutors: doctor and support bundle.
+
+    course-launcher doctor [--json]        exit 0 when no check is an error, else 1
+    course-launcher support-bundle FILE    one text file to send to a tutor, no secrets
+
+The work is done by :mod:`launcher.core.doctor.engine_checks` and
+:mod:`launcher.core.doctor.support_bundle`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from launcher.cli.output import AddCommand, emit, say
+from launcher.core.launcher import Launcher
+
+if TYPE_CHECKING:
+    from launcher.core.doctor.engine_checks import Check
+
+
+_MARKS = {"ok": "ok     ", "warning": "WARNING", "error": "ERROR  "}
+
+
+def doctor_lines(checks: list[Check]) -> list[str]:
+    lines = []
+    for check in checks:
+        lines.append(f"{_MARKS[check.status]} {check.id}: {check.summary}")
+        if check.fix and check.status != "ok":
+            first, *rest = check.fix.splitlines()
+            lines += [f"        fix: {first}", *(f"             {line}" for line in rest)]
+    return lines
+
+
+def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.doctor.engine_checks import has_errors, run_checks
+
+    say("Checking Docker, your environments and this computer…")
+    checks = run_checks(launcher)
+    emit(args, [check.as_dict() for check in checks], doctor_lines(checks))
+    errors = sum(check.status == "error" for check in checks)
+    warnings = sum(check.status == "warning" for check in checks)
+    say(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}.")
+    return 1 if has_errors(checks) else 0
+
+
+def _cmd_support_bundle(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.doctor.support_bundle import write_support_bundle
+
+    say("Collecting versions, checks, settings and logs (tokens and passwords are left out)…")
+    written = write_support_bundle(launcher, Path(args.file))
+    say(f"Support bundle written to {written}. Send that file to your tutor.")
+    return 0
+
+
+def register(command: AddCommand) -> None:
+    command("doctor", _cmd_doctor, "check Docker, the environments and this computer", json=True)
+    bundle = command(
+        "support-bundle",
+        _cmd_support_bundle,
+        "write a file for your tutor: versions, checks, settings and logs (no secrets)",
+    )
+    bundle.add_argument("file", metavar="FILE", help="where to write it, e.g. support.txt")

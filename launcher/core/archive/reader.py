@@ -1,0 +1,227 @@
+"""Read a take-away file (format: :mod:`launcher.core.archive.format`), trusting nothing.
+
+:func:`verify_export` checks every member against ``SHA256SUMS`` (reading the whole
+file once, with progress) before anything is given to the engine; a foreign file, a
+truncated one or a changed byte is an :class:`~launcher.core.errors.ArchiveError`.
+:class:`MemberReader` then hands the image member to ``docker load`` straight from
+the file, without a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from launcher.core.archive.format import (
+    BLOCK,
+    CATALOGUE,
+    CHUNK,
+    FORMAT,
+    IMAGE,
+    MANIFEST,
+    MAX_SMALL_MEMBER,
+    MEMBERS,
+    SUFFIX,
+    SUMS,
+    VERSION,
+    ArchivePhase,
+    ArchiveProgress,
+)
+from launcher.core.catalogue.model import Course, parse_catalogue_bytes
+from launcher.core.errors import ArchiveError
+from launcher.core.operation import CancelToken, Progress
+
+DAMAGED_HINT = (
+    "The file is incomplete or damaged: copy it again (check that the copy finished), "
+    "or ask for a new one."
+)
+
+
+def damaged(path: Path, what: str) -> ArchiveError:
+    return ArchiveError(f"The file {path} cannot be imported: {what}.", DAMAGED_HINT)
+
+
+def not_ours(path: Path) -> ArchiveError:
+    return ArchiveError(
+        f"The file {path} is not a course environment exported by Course Launcher.",
+        "Choose the file made with Export (or `course-launcher export`); its name usually "
+        f"ends in {SUFFIX}.",
+    )
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A take-away file whose checksums were verified."""
+
+    path: Path
+    course: Course
+    catalogue_text: str
+    image: str  # the reference the image is saved under
+    image_id: str
+    created: str
+    image_offset: int  # where image.tar's bytes start in the file
+    image_size: int
+
+
+def _hash_range(
+    handle: BinaryIO,
+    member: tarfile.TarInfo,
+    on_bytes: Callable[[int], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[str, bytes]:
+    """sha256 of a member's bytes (and the bytes themselves for a small member)."""
+    handle.seek(member.offset_data)
+    digest, left, kept = hashlib.sha256(), member.size, bytearray()
+    while left:
+        if cancel is not None:
+            cancel.check()
+        chunk = handle.read(min(CHUNK, left))
+        if not chunk:
+            raise EOFError
+        digest.update(chunk)
+        left -= len(chunk)
+        if member.size <= MAX_SMALL_MEMBER:
+            kept += chunk
+        if on_bytes is not None:
+            on_bytes(member.size - left)
+    return digest.hexdigest(), bytes(kept)
+
+
+def _read_sums(path: Path, text: bytes) -> dict[str, str]:
+    sums: dict[str, str] = {}
+    for line in text.decode("ascii", "replace").splitlines():
+        digest, _, name = line.partition(" ")
+        sums[name.lstrip(" *")] = digest.lower()
+    if set(sums) != set(MEMBERS[:3]):
+        raise damaged(path, f"its {SUMS} does not list the expected parts")
+    return sums
+
+
+def _first_name(path: Path) -> str:
+    with path.open("rb") as handle:
+        block = handle.read(BLOCK)
+    return block[:100].split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _members(path: Path) -> dict[str, tarfile.TarInfo]:
+    try:
+        with tarfile.open(path, "r:") as tar:
+            members = tar.getmembers()
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise damaged(path, f"it ends too early or is not a whole tar file ({exc})") from None
+    found = {member.name: member for member in members}
+    missing = [name for name in MEMBERS if name not in found]
+    if missing:
+        raise damaged(path, f"parts are missing ({', '.join(missing)}): it is cut short")
+    if any(not found[name].isreg() for name in MEMBERS):
+        raise damaged(path, "a part is not a plain file")
+    return found
+
+
+def verify_export(
+    path: Path, *, progress: Progress, cancel: CancelToken | None = None
+) -> ExportFile:
+    """Check that ``path`` is a whole, unchanged take-away file, before any loading."""
+    if not path.is_file():
+        raise ArchiveError(f"There is no file {path}.", "Check the name and the folder.")
+
+    def report(done: int) -> None:
+        progress(ArchiveProgress(ArchivePhase.CHECKING, done, image.size))
+
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise damaged(path, "it is empty")
+        if _first_name(path) != MANIFEST:
+            raise not_ours(path)
+        members = _members(path)
+        if any(members[name].size > MAX_SMALL_MEMBER for name in MEMBERS if name != IMAGE):
+            raise damaged(path, "a part that should be small is far too large")
+        image = members[IMAGE]
+        with path.open("rb") as handle:
+            sums = _read_sums(path, _hash_range(handle, members[SUMS])[1])
+            checked: dict[str, bytes] = {}
+            for name in MEMBERS[:3]:
+                on_bytes = report if name == IMAGE else None
+                digest, data = _hash_range(handle, members[name], on_bytes, cancel)
+                if digest != sums[name]:
+                    raise damaged(path, f"the checksum of its part {name} does not match")
+                checked[name] = data
+        last = members[SUMS]
+        if last.offset_data + last.size + (-last.size % BLOCK) + 2 * BLOCK > size:
+            raise damaged(path, "it ends too early (its end-of-file marker is missing)")
+    except EOFError:
+        raise damaged(path, "it ends too early") from None
+    except OSError as exc:
+        raise ArchiveError(
+            f"The file {path} cannot be read ({exc.strerror or exc}).",
+            "Check that the disk or USB stick is still connected, then try again.",
+        ) from None
+    return _read_contents(path, checked, image)
+
+
+def _read_contents(path: Path, checked: dict[str, bytes], image: tarfile.TarInfo) -> ExportFile:
+    try:
+        info = json.loads(checked[MANIFEST])
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or info.get("format") != FORMAT:
+        raise not_ours(path)
+    version = info.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ArchiveError(
+            f"The file {path} was made by a newer Course Launcher (format {version}).",
+            "Update Course Launcher to its newest version, then import the file again.",
+        )
+    catalogue_text = checked[CATALOGUE].decode("utf-8", "replace")
+    catalogue = parse_catalogue_bytes(checked[CATALOGUE], f"{path} ({CATALOGUE})")
+    course_id, image_ref = info.get("course"), info.get("image")
+    if len(catalogue) != 1 or catalogue.courses[0].id != course_id:
+        raise damaged(path, f"its {CATALOGUE} does not describe the course {course_id}")
+    course = catalogue.courses[0]
+    if course.image != image_ref:
+        raise damaged(path, f"its {CATALOGUE} names another image than the one it holds")
+    return ExportFile(
+        path=path,
+        course=course,
+        catalogue_text=catalogue_text,
+        image=course.image,
+        image_id=str(info.get("image_id") or ""),
+        created=str(info.get("created") or ""),
+        image_offset=image.offset_data,
+        image_size=image.size,
+    )
+
+
+class MemberReader:
+    """The image member as a file-like body for an upload: ``read`` and ``len`` only,
+    counting bytes for progress and stopping (``Cancelled``) when cancelled."""
+
+    def __init__(
+        self,
+        handle: BinaryIO,
+        offset: int,
+        size: int,
+        on_bytes: Callable[[int], None],
+        cancel: CancelToken,
+    ) -> None:
+        handle.seek(offset)
+        self._handle, self._size, self._done = handle, size, 0
+        self._on_bytes, self._cancel = on_bytes, cancel
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, amount: int = -1) -> bytes:
+        self._cancel.check()
+        left = self._size - self._done
+        amount = left if amount is None or amount < 0 else min(amount, left)
+        data = self._handle.read(amount) if amount else b""
+        self._done += len(data)
+        self._on_bytes(self._done)
+        return data

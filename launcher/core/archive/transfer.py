@@ -1,0 +1,309 @@
+"""Export a course's environment to one file, and import it on a computer with no network.
+
+:func:`export_course` streams ``docker save`` of the course image into a take-away
+file (format: :mod:`launcher.core.archive.format`) next to the target, under a hidden
+temporary name (``.NAME.PID.RANDOM.partial``), and renames it into place only when
+complete: an export that fails, is cancelled or killed never leaves a file under the
+final name, and the next export to that folder removes the partial files of exports
+whose process is gone (:func:`launcher.core.local.files.sweep_stale_temporaries`).
+
+:func:`import_course` verifies the whole file against its checksums first (a
+truncated, changed or foreign file is refused before the engine sees a byte), then
+streams the image member to ``docker load`` straight from the file, makes sure the
+course's image reference names it, and adds the course to the launcher's catalogue
+sources (``<data>/imported/<id>.toml``) when no catalogue offers it yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from launcher import __version__
+from launcher.core.archive.format import (
+    CATALOGUE,
+    CHUNK,
+    IMAGE,
+    MANIFEST,
+    ArchivePhase,
+    ArchiveProgress,
+    ArchiveWriter,
+    manifest_bytes,
+)
+from launcher.core.archive.reader import ExportFile, MemberReader, verify_export
+from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
+from launcher.core.catalogue.writer import course_to_toml
+from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.stream import closed_on_cancel
+from launcher.core.errors import ArchiveError, DiskFull, ImageNotFound, UsageError
+from launcher.core.launcher import Launcher
+from launcher.core.local.files import sweep_stale_temporaries, temporary_prefix, write_text_atomic
+from launcher.core.operation import CancelToken, Progress, no_progress
+from launcher.core.text import human_size
+
+_TAR_END = bytes(1024)  # a tar stream ends with two zero blocks
+_LOADED_RE = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    size: int  # of the whole file
+    image_id: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    course: Course
+    image_id: str
+    catalogue_file: Path | None  # written when the course was new to this launcher
+    notices: tuple[str, ...] = ()
+
+
+# --- export --------------------------------------------------------------------
+
+
+def _no_space(folder: Path, needed: int, free: int | None = None) -> DiskFull:
+    free_text = f", and {human_size(free)} is free" if free is not None else ""
+    return DiskFull(
+        f"There is not enough free space in {folder} for the file: it needs about "
+        f"{human_size(needed)}{free_text}.",
+        "Choose another folder or disk (a USB stick with enough space), or free some space, "
+        "then export again.",
+        needed_bytes=needed - free if free is not None else needed,
+    )
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder.", "Give the name of the file to write in it.")
+    if not target.parent.is_dir():
+        raise UsageError(
+            f"The folder {target.parent} does not exist.", "Choose an existing folder."
+        )
+    if target.exists() and not overwrite:
+        raise UsageError(
+            f"The file {target} already exists.", "Choose another name, or replace it (--force)."
+        )
+
+
+def _saved_image(client: docker.DockerClient, ref: str, cancel: CancelToken) -> Iterator[bytes]:
+    """The ``docker save`` stream of ``ref``; closed at once when cancelled."""
+    api: Any = client.api
+    response = api._get(api._url("/images/{0}/get", ref), stream=True, timeout=None)
+    try:
+        api._raise_for_status(response)
+    except docker.errors.APIError as exc:
+        response.close()
+        raise ArchiveError(
+            f"Docker could not export the image {ref}: {exc.explanation or exc}."
+        ) from exc
+    tail = b""
+    with closed_on_cancel(response, cancel):
+        for chunk in response.iter_content(CHUNK):
+            cancel.check()
+            tail = (tail + chunk)[-len(_TAR_END) :]
+            yield chunk
+    cancel.check()
+    if tail != _TAR_END:  # the engine reports a failure mid-stream inside the data
+        reason = tail.decode("utf-8", "replace").strip()[-200:]
+        raise ArchiveError(f"Docker stopped exporting the image {ref} part-way: {reason}")
+
+
+def export_course(
+    client: docker.DockerClient,
+    course: Course,
+    target: Path,
+    *,
+    overwrite: bool = False,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Write the course's installed image and catalogue entry to ``target``."""
+    cancel = cancel or CancelToken()
+    target = target.expanduser().absolute()
+    _check_target(target, overwrite)
+    with translate_engine_errors(f"exporting {course.display_name}"):
+        try:
+            image = client.images.get(course.image)
+        except docker.errors.ImageNotFound:
+            raise ImageNotFound(
+                f"{course.display_name} is not installed on this computer, so there is "
+                "nothing to export.",
+                f"Install it first (course-launcher install {course.id}), then export.",
+            ) from None
+    estimate = int(image.attrs.get("Size") or 0)
+    free = shutil.disk_usage(target.parent).free
+    if free < estimate:
+        raise _no_space(target.parent, estimate, free)
+    comment = (
+        f"{course.display_name}: exported by Course Launcher {__version__}\n"
+        f"from the catalogue {course.source or '(unknown)'}."
+    )
+    catalogue = course_to_toml(course, comment).encode("utf-8")
+    manifest = manifest_bytes(course, str(image.id), __version__)
+
+    def report(done: int) -> None:
+        progress(ArchiveProgress(ArchivePhase.EXPORTING, done, estimate, total_is_estimate=True))
+
+    report(0)
+    # An export killed mid-way (power cut, SIGKILL) leaves its .partial file behind;
+    # the next export to this folder removes those of processes that are gone.
+    for stale in sweep_stale_temporaries(target.parent, target.name, suffix="partial"):
+        log.info("Removed %s, left by an export that did not finish", stale)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=temporary_prefix(target.name), suffix=".partial", dir=target.parent
+    )
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w+b") as out:
+            writer = ArchiveWriter(out)
+            writer.add_bytes(MANIFEST, manifest)
+            writer.add_bytes(CATALOGUE, catalogue)
+            with translate_engine_errors(f"exporting {course.display_name}"):
+                writer.add_stream(IMAGE, _saved_image(client, course.image, cancel), report)
+            writer.finish()
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+        tmp.chmod(0o644)
+        tmp.replace(target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _no_space(target.parent, estimate) from exc
+        raise
+    progress(ArchiveProgress(ArchivePhase.DONE, size, size))
+    return ExportResult(target, size, str(image.id))
+
+
+# --- import --------------------------------------------------------------------
+
+
+def _load_error(export: ExportFile, message: str) -> Exception:
+    text = message.lower()
+    if "no space left on device" in text or "disk quota exceeded" in text:
+        return DiskFull(
+            "There is not enough free disk space for Docker to load the course image: it "
+            f"needs at least {human_size(export.image_size)}.",
+            "Free some space (remove course images you no longer use: course-launcher "
+            "images --prune), then import again.",
+            needed_bytes=export.image_size,
+        )
+    return ArchiveError(
+        f"Docker could not load the course image from {export.path}: {message.strip()[:300]}",
+        "Nothing was changed. Try again; if it fails again, ask for a new file.",
+    )
+
+
+def load_export(
+    client: docker.DockerClient,
+    export: ExportFile,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> str:
+    """``docker load`` the verified file's image, streamed from the file; returns its id.
+    Afterwards the course's image reference names the image."""
+    cancel = cancel or CancelToken()
+    api: Any = client.api
+    loaded: list[str] = []
+
+    def report(done: int) -> None:
+        progress(ArchiveProgress(ArchivePhase.LOADING, done, export.image_size))
+
+    with (
+        translate_engine_errors(f"importing {export.course.display_name}"),
+        export.path.open("rb") as handle,
+    ):
+        body = MemberReader(handle, export.image_offset, export.image_size, report, cancel)
+        response = api._post(
+            api._url("/images/load"), data=body, params={"quiet": "1"}, stream=True, timeout=None
+        )
+        try:
+            api._raise_for_status(response)
+            for event in api._stream_helper(response, decode=True):
+                error = event.get("errorDetail", {}).get("message") or event.get("error")
+                if error:
+                    raise _load_error(export, str(error))
+                match = _LOADED_RE.match(str(event.get("stream", "")).strip())
+                if match:
+                    loaded.append(match.group(1))
+        except docker.errors.APIError as exc:
+            raise _load_error(export, str(exc.explanation or exc)) from exc
+        finally:
+            response.close()
+        return _name_image(client, export, loaded)
+
+
+def _name_image(client: docker.DockerClient, export: ExportFile, loaded: list[str]) -> str:
+    try:
+        return str(client.images.get(export.image).id)
+    except docker.errors.ImageNotFound:
+        pass
+    for name in [*loaded, export.image_id]:
+        with contextlib.suppress(docker.errors.ImageNotFound, docker.errors.APIError):
+            image = client.images.get(name)
+            ref = export.course.image_ref
+            if ref.tag:
+                image.tag(ref.name, ref.tag)
+            return str(image.id)
+    raise ArchiveError(
+        f"Docker loaded {export.path}, but the course image {export.image} is not there.",
+        "Try again; if it fails again, ask for a new file.",
+    )
+
+
+def register_course(launcher: Launcher, export: ExportFile) -> tuple[Path | None, list[str]]:
+    """Make the imported course known: saved as a local catalogue source unless a
+    catalogue (other than an earlier import) already offers it."""
+    course = export.course
+    target = launcher.paths.data / "imported" / f"{course.id}.toml"
+    if course.id in launcher.catalogue and launcher.course(course.id).source != str(target):
+        known = launcher.course(course.id)
+        if known.image == course.image:
+            return None, []
+        return None, [
+            f"Your catalogue's {known.display_name} uses the image {known.image}, but the file "
+            f"holds {course.image}. The catalogue's version is what Start uses (and downloads "
+            "if needed); ask your tutor which one is right."
+        ]
+    with contextlib.suppress(OSError):
+        if course.id in launcher.catalogue and target.read_text("utf-8") == export.catalogue_text:
+            return None, []  # imported before, the same entry
+    write_text_atomic(target, export.catalogue_text, mode=0o644)
+    launcher.change_catalogue_sources(add=str(target))
+    imported = Catalogue((replace(course, source=str(target)),))
+    launcher.catalogue = merge_catalogues([launcher.catalogue, imported])
+    return target, []
+
+
+def import_course(
+    launcher: Launcher,
+    path: Path,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> ImportResult:
+    """Verify ``path``, load its image, and register its course when it is new."""
+    cancel = cancel or CancelToken()
+    client = launcher.engine.client  # no engine: say so before a long check
+    export = verify_export(path.expanduser().absolute(), progress=progress, cancel=cancel)
+    image_id = load_export(client, export, progress=progress, cancel=cancel)
+    catalogue_file, notices = register_course(launcher, export)
+    progress(ArchiveProgress(ArchivePhase.DONE, export.image_size, export.image_size))
+    return ImportResult(export.course, image_id, catalogue_file, tuple(notices))

@@ -1,0 +1,1 @@
+"""Which courses exist and where they come from."""

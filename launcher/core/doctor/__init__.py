@@ -1,0 +1,1 @@
+"""What a tutor checks first: doctor checks and the support bundle."""

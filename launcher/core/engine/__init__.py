@@ -1,0 +1,1 @@
+"""Finding and talking to the Docker engine."""

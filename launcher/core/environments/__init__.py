@@ -1,0 +1,1 @@
+"""One container per course: start, stop, status, reset, backups, logs."""

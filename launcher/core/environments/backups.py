@@ -1,0 +1,174 @@
+"""Back up and restore a course's databases by running the catalogue's commands in the
+container: ``dump`` writes the backup to its standard output, ``restore`` reads it
+from its standard input. Nothing is written inside the container; a dump that fails
+leaves no half file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.utils.socket import STDOUT, consume_socket_output, frames_iter
+
+from launcher.core.catalogue.model import BackupSpec, Course
+from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.environments.containers import container_state, find_container
+from launcher.core.errors import LauncherError
+from launcher.core.operation import CancelToken, Progress, no_progress
+from launcher.core.text import human_size
+
+BACKUP_SUFFIX = ".backup"
+ERROR_TAIL = 2000  # characters of the command's error output kept for the message
+_CHUNK = 1 << 20
+
+
+class BackupFailed(LauncherError):
+    """A backup or restore command failed; nothing was replaced."""
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    name: str  # the catalogue's backup name, e.g. "postgres"
+    path: Path
+    size: int
+
+
+def backups_folder(student_folder: Path) -> Path:
+    return student_folder / "backups"
+
+
+def _running_container(client: docker.DockerClient, course: Course) -> Any:
+    container = find_container(client, course)
+    if container is None or container_state(container).value != "running":
+        raise BackupFailed(
+            f"{course.display_name} is not running, so its databases cannot be reached.",
+            f"Start it first (course-launcher start {course.id}), then try again.",
+        )
+    return container
+
+
+def backup_databases(
+    client: docker.DockerClient,
+    course: Course,
+    target: Path,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> list[BackupFile]:
+    """One timestamped file per ``[[course.backups]]`` entry, in ``target``."""
+    cancel = cancel or CancelToken()
+    if not course.backups:
+        raise BackupFailed(f"{course.display_name} has no databases to back up.")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target.mkdir(parents=True, exist_ok=True)
+    made: list[BackupFile] = []
+    with translate_engine_errors(f"backing up {course.display_name}"):
+        container = _running_container(client, course)
+        for spec in course.backups:
+            final = target / f"{course.id}-{spec.name}-{stamp}{BACKUP_SUFFIX}"
+            made.append(_dump(client, container, spec, final, progress, cancel))
+    return made
+
+
+def _dump(
+    client: docker.DockerClient, container: Any, spec: BackupSpec, final: Path,
+    progress: Progress, cancel: CancelToken,
+) -> BackupFile:  # fmt: skip
+    api: Any = client.api
+    exec_id = api.exec_create(container.id, list(spec.dump), user=spec.user)["Id"]
+    partial = final.with_name(f".{final.name}.part")
+    errors = b""
+    size = 0
+    hijacked = api.exec_start(exec_id, socket=True)
+    raw: socket.socket = getattr(hijacked, "_sock", hijacked)
+    try:
+        with partial.open("wb") as out:
+            for stream, data in frames_iter(hijacked, tty=False):
+                cancel.check()
+                if stream == STDOUT:
+                    out.write(data)
+                    size += len(data)
+                    progress(f"Backing up {spec.name}: {human_size(size)}")
+                else:
+                    errors = (errors + data)[-ERROR_TAIL:]
+            out.flush()
+            os.fsync(out.fileno())
+        code = api.exec_inspect(exec_id).get("ExitCode")
+        if code != 0:
+            raise BackupFailed(
+                f"The backup of {spec.name} failed (exit code {code}); no file was kept.",
+                "Its messages were:\n" + errors.decode("utf-8", "replace").strip(),
+            )
+        partial.replace(final)
+    finally:
+        hijacked.close()
+        raw.close()  # the SDK leaves the hijacked socket open
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return BackupFile(spec.name, final, size)
+
+
+def spec_for_file(course: Course, path: Path) -> BackupSpec:
+    """The backup entry a file was made by, from its name ``<course>-<name>-<stamp>``."""
+    match = re.fullmatch(
+        rf"{re.escape(course.id)}-(?P<name>.+)-\d{{8}}-\d{{6}}{re.escape(BACKUP_SUFFIX)}", path.name
+    )
+    names = {spec.name: spec for spec in course.backups}
+    if match and match["name"] in names:
+        return names[match["name"]]
+    if len(course.backups) == 1:
+        return course.backups[0]
+    raise BackupFailed(
+        f"{path.name} is not a backup the launcher made for {course.display_name}.",
+        "Choose a file from the backups folder, or say which database it is for.",
+    )
+
+
+def restore_database(
+    client: docker.DockerClient,
+    course: Course,
+    path: Path,
+    *,
+    spec: BackupSpec | None = None,
+    progress: Progress = no_progress,
+) -> None:
+    """Feed a backup file to the ``restore`` command of its entry."""
+    if not path.is_file():
+        raise BackupFailed(
+            f"The backup file {path} does not exist.", "Check the name and try again."
+        )
+    spec = spec or spec_for_file(course, path)
+    with translate_engine_errors(f"restoring {course.display_name}"):
+        container = _running_container(client, course)
+        api: Any = client.api
+        exec_id = api.exec_create(
+            container.id, list(spec.restore), user=spec.user, stdin=True, stdout=True, stderr=True
+        )["Id"]
+        hijacked = api.exec_start(exec_id, socket=True)
+        raw: socket.socket = getattr(hijacked, "_sock", hijacked)
+        try:
+            sent = 0
+            with path.open("rb") as backup:
+                while chunk := backup.read(_CHUNK):
+                    raw.sendall(chunk)
+                    sent += len(chunk)
+                    progress(f"Restoring {spec.name}: {human_size(sent)}")
+            raw.shutdown(socket.SHUT_WR)
+            _out, err = consume_socket_output(frames_iter(hijacked, tty=False), demux=True)
+        finally:
+            hijacked.close()
+            raw.close()  # closing the SocketIO wrapper alone leaves the socket open
+        code = api.exec_inspect(exec_id).get("ExitCode")
+    if code != 0:
+        raise BackupFailed(
+            f"Restoring {spec.name} from {path.name} failed (exit code {code}).",
+            "Its messages were:\n" + (err or b"").decode("utf-8", "replace")[-ERROR_TAIL:].strip(),
+        )

@@ -1,0 +1,130 @@
+"""Wait until every service of a started environment answers, as JupyterLab Desktop does:
+poll the readiness URL (with the token in a header) instead of reading logs."""
+
+from __future__ import annotations
+
+import http.client
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from launcher.core.catalogue.model import Course, Service
+from launcher.core.environments.ports import LOOPBACK
+from launcher.core.errors import StartFailed
+from launcher.core.operation import CancelToken, Progress
+
+POLL_SECONDS = 0.05  # as often as a shell loop would ask; each ask is one local request
+STATE_CHECK_SECONDS = 1.0
+LOG_LINES = 15
+
+
+@dataclass(frozen=True)
+class ReadyCheck:
+    service: str
+    url: str
+    token: str | None  # sent as "Authorization: token …" when the service needs it
+
+
+def ready_url(service: Service, ports: Mapping[int, int]) -> str:
+    return f"http://{LOOPBACK}:{ports[service.port]}{service.ready}"
+
+
+def ready_checks(course: Course, ports: Mapping[int, int], token: str | None) -> list[ReadyCheck]:
+    """One check per distinct readiness URL (services behind one server share it)."""
+    checks: dict[str, ReadyCheck] = {}
+    for service in course.services:
+        url = ready_url(service, ports)
+        if url not in checks:
+            needs = token if service.auth == "token" else None
+            checks[url] = ReadyCheck(service=service.name, url=url, token=needs)
+    return list(checks.values())
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "********")
+    return text
+
+
+def last_log_lines(container: Any, secrets: Sequence[str], lines: int = LOG_LINES) -> str:
+    try:
+        raw = container.logs(tail=lines).decode("utf-8", errors="replace")
+    except Exception:  # the logs are a courtesy; never hide the real error behind them
+        return "(the environment's log could not be read)"
+    return redact(raw.rstrip(), secrets)
+
+
+def _answers(check: ReadyCheck) -> tuple[bool, int | None]:
+    """One GET straight to the service on this computer: no proxy (a proxy set for
+    the internet must not stand between the launcher and 127.0.0.1), no redirects,
+    and little work per try, as it is repeated 20 times a second while the
+    environment boots on the same processors."""
+    url = urlsplit(check.url)
+    target = url.path + (f"?{url.query}" if url.query else "")
+    headers = {"Authorization": f"token {check.token}"} if check.token else {}
+    connection = http.client.HTTPConnection(url.hostname or LOOPBACK, url.port, timeout=2)
+    try:
+        connection.request("GET", target, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return False, None
+    finally:
+        connection.close()
+    return status < 400, status
+
+
+def answering(checks: Sequence[ReadyCheck]) -> set[str]:
+    """The services whose readiness URL answers right now (one quick try each)."""
+    return {check.service for check in checks if _answers(check)[0]}
+
+
+def wait_until_ready(
+    container: Any,
+    checks: Sequence[ReadyCheck],
+    *,
+    cancel: CancelToken,
+    progress: Progress,
+    timeout: float,
+) -> None:
+    """Return when every check answers below 400; raise ``StartFailed`` if it never does."""
+    secrets = [c.token for c in checks if c.token]
+    started = time.monotonic()
+    pending = list(checks)
+    last_status: dict[str, int | None] = {}
+    next_state_check = started + STATE_CHECK_SECONDS
+    while pending:
+        cancel.check()
+        elapsed = time.monotonic() - started
+        for check in list(pending):
+            ok, status = _answers(check)
+            last_status[check.service] = status
+            if ok:
+                pending.remove(check)
+        if not pending:
+            return
+        progress(f"Starting {pending[0].service}… {elapsed:.0f} s")
+        if time.monotonic() >= next_state_check:
+            next_state_check = time.monotonic() + STATE_CHECK_SECONDS
+            container.reload()
+            if container.status not in ("running", "created", "restarting"):
+                code = container.attrs.get("State", {}).get("ExitCode")
+                raise StartFailed(
+                    f"The environment stopped while starting (exit code {code}).",
+                    "Its last messages were:\n" + last_log_lines(container, secrets),
+                )
+        if elapsed > timeout:
+            names = ", ".join(c.service for c in pending)
+            refused = [c.service for c in pending if last_status.get(c.service) in (401, 403)]
+            why = (
+                f"{', '.join(refused)} refused the launcher's token"
+                if refused
+                else f"{names} did not answer"
+            )
+            raise StartFailed(
+                f"The environment did not become ready: {why} within {timeout:.0f} s.",
+                "Try Reset. Its last messages were:\n" + last_log_lines(container, secrets),
+            )
+        cancel.wait(POLL_SECONDS)

@@ -1,0 +1,275 @@
+"""Start a course's environment: the safe, repeatable form of the ``docker run`` line
+students used to type, with every failure of that line handled for them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import sys
+import tarfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+from docker.types import Mount
+
+from launcher.core.catalogue.model import Course
+from launcher.core.engine import labels
+from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.environments.containers import (
+    PORTS_LABEL,
+    container_state,
+    endpoints,
+    find_container,
+    published_ports,
+)
+from launcher.core.environments.folder import check_folder, folder_owner
+from launcher.core.environments.hostpaths import mount_source
+from launcher.core.environments.ports import LOOPBACK, choose_port, port_is_free
+from launcher.core.environments.readiness import ready_checks, wait_until_ready
+from launcher.core.environments.sharing import needs_sharing, share_folder
+from launcher.core.environments.state import EnvironmentStatus, ServiceEndpoint
+from launcher.core.errors import PortInUse, StartFailed
+from launcher.core.images.install import pull_image
+from launcher.core.images.users import ImageUsers
+from launcher.core.operation import CancelToken, Progress, no_progress
+
+READY_TIMEOUT = 180.0
+log = logging.getLogger(__name__)
+_PORT_ERRORS = ("port is already allocated", "address already in use")
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    course: Course
+    folder: Path
+    token: str | None  # None when the course declares no token
+    remembered_ports: dict[int, int]  # container port -> host port used last time
+    create_folder: bool = False
+    ready_timeout: float = READY_TIMEOUT
+    # a native Linux engine: the folder is shared with the image's uid (sharing.py)
+    shares_host_files: bool = False
+
+
+@dataclass(frozen=True)
+class StartResult:
+    status: EnvironmentStatus
+    ports: dict[int, int]
+    notices: tuple[str, ...]  # things the student should know: a URL that changed …
+    image_platform: str = ""  # "linux/amd64": what the image was built for
+
+    @property
+    def endpoints(self) -> tuple[ServiceEndpoint, ...]:
+        return self.status.endpoints
+
+
+def _choose_ports(request: StartRequest, existing: Any | None) -> tuple[dict[int, int], list[str]]:
+    current = published_ports(existing) if existing is not None else {}
+    running = existing is not None and container_state(existing).value == "running"
+    chosen: dict[int, int] = {}
+    notices: list[str] = []
+    course = request.course
+    for index, cport in enumerate(course.container_ports):
+        host = current.get(cport)
+        if host and (running or port_is_free(host)):
+            chosen[cport] = host
+            continue
+        wanted = request.remembered_ports.get(cport) or host
+        if wanted is None and course.preferred_port:
+            wanted = course.preferred_port + index
+        port = choose_port(wanted, avoid=set(chosen.values()))
+        if wanted and port != wanted and (cport in request.remembered_ports or host):
+            names = ", ".join(s.name for s in course.services if s.port == cport)
+            notices.append(
+                f"Port {wanted} is used by another program, so {names} is now at port {port}: "
+                "its address has changed."
+            )
+        chosen[cport] = port
+    return chosen, notices
+
+
+def _fingerprint(request: StartRequest, source: str, ports: dict[int, int]) -> str:
+    course = request.course
+    spec = {
+        "image": course.image,
+        "folder": source,
+        "workspace": course.workspace,
+        "ports": {str(k): v for k, v in sorted(ports.items())},
+        "env": dict(sorted(course.env.items())),
+        "token_env": course.token.env if course.token else None,
+        "volumes": [[v.name, v.path] for v in course.volumes],
+        "memory": course.memory,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _container_token(container: Any, course: Course) -> str | None:
+    if course.token is None:
+        return None
+    prefix = f"{course.token.env}="
+    for item in container.attrs.get("Config", {}).get("Env") or []:
+        if item.startswith(prefix):
+            return str(item[len(prefix) :])
+    return None
+
+
+def ensure_image(
+    client: docker.DockerClient, course: Course, progress: Progress, cancel: CancelToken
+) -> Any:
+    """The course image; downloaded first when it is not on this computer. An image that
+    is present is used as it is: starting never waits on a registry."""
+    try:
+        return client.images.get(course.image)
+    except docker.errors.ImageNotFound:
+        pass
+    pull_image(client, course, progress=progress, cancel=cancel)
+    return client.images.get(course.image)
+
+
+def _image_user_uid(container: Any, image: Any, users: ImageUsers) -> int:
+    """The uid the image runs as, asked of the image once and then remembered."""
+    key = str(image.id)
+    uid = users.uid(key)
+    if uid is None:
+        uid = _read_image_user_uid(container, image)
+        users.remember(key, uid)
+    return uid
+
+
+def _read_image_user_uid(container: Any, image: Any) -> int:
+    user = str(image.attrs.get("Config", {}).get("User") or "0").split(":")[0]
+    if user.isdigit():
+        return int(user)
+    stream, _ = container.get_archive("/etc/passwd")
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        member = tar.extractfile("passwd")
+        text = member.read().decode() if member else ""
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) > 2 and fields[0] == user and fields[2].isdigit():
+            return int(fields[2])
+    return 0
+
+
+def engine_shares_host_files(address: str, operating_system: str) -> bool:
+    """True for a native Linux engine, where uids cross the bind mount unchanged
+    (``operating_system`` is the engine's own, from ``/info``)."""
+    local = address.startswith(("unix://", "http+unix://", "http+docker://"))
+    return sys.platform == "linux" and local and "Docker Desktop" not in operating_system
+
+
+def _create(
+    client: docker.DockerClient, request: StartRequest, image: Any, source: str,
+    ports: dict[int, int], fingerprint: str,
+) -> Any:  # fmt: skip
+    course = request.course
+    env = dict(course.env)
+    if course.token and request.token:
+        env[course.token.env] = request.token
+    mounts = [Mount(target=course.workspace, source=source, type="bind")]
+    for volume in course.volumes:
+        name = labels.volume_name(course.id, volume.name)
+        try:
+            client.volumes.get(name)
+        except docker.errors.NotFound:
+            client.volumes.create(
+                name, labels={**labels.base_labels(course.id), labels.VOLUME: volume.name}
+            )
+        mounts.append(Mount(target=volume.path, source=name, type="volume"))
+    container_labels = {
+        **labels.base_labels(course.id),
+        labels.WORKSPACE: course.workspace,
+        labels.FOLDER: str(request.folder),
+        labels.IMAGE: course.image,
+        labels.FINGERPRINT: fingerprint,
+        PORTS_LABEL: json.dumps({str(k): v for k, v in ports.items()}),
+    }
+    return client.containers.create(
+        image.id,
+        name=labels.container_name(course.id),
+        labels=container_labels,
+        environment=env,
+        ports={f"{cport}/tcp": (LOOPBACK, host) for cport, host in ports.items()},
+        mounts=mounts,
+        mem_limit=course.memory,
+        detach=True,
+    )
+
+
+def start_environment(
+    client: docker.DockerClient,
+    request: StartRequest,
+    *,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    image_users: ImageUsers | None = None,
+) -> StartResult:
+    """Create (or adopt, or recreate) the course's container, start it, wait until ready."""
+    image_users = image_users or ImageUsers(None)
+    cancel = cancel or CancelToken()
+    course = request.course
+    folder = check_folder(request.folder, create=request.create_folder)
+    source = mount_source(folder, sys.platform)
+    with translate_engine_errors(f"starting {course.display_name}"):
+        existing = find_container(client, course)
+        image = ensure_image(client, course, progress, cancel)
+        cancel.check()
+        for attempt in range(3):
+            ports, notices = _choose_ports(request, existing)
+            fingerprint = _fingerprint(request, source, ports)
+            if existing is not None and (
+                existing.labels.get(labels.FINGERPRINT) != fingerprint
+                or existing.attrs.get("Image") != image.id
+                or _container_token(existing, course) != request.token
+            ):
+                progress("Your settings changed: making the environment again (files are kept)…")
+                existing.remove(force=True)
+                existing = None
+            if existing is None:
+                progress(f"Preparing {course.display_name}…")
+                existing = _create(client, request, image, source, ports, fingerprint)
+                if request.shares_host_files:
+                    uid = _image_user_uid(existing, image, image_users)
+                    if needs_sharing(folder, uid):
+                        shared = share_folder(folder, folder_owner(folder), uid)
+                        log.info(
+                            "sharing %s with container uid %s: %s (%s skipped) %s",
+                            folder, uid, shared.applied, shared.skipped, shared.reason,
+                        )  # fmt: skip
+            cancel.check()
+            try:
+                if container_state(existing).value != "running":
+                    existing.start()
+                break
+            except docker.errors.APIError as exc:
+                if not any(text in str(exc).lower() for text in _PORT_ERRORS) or attempt == 2:
+                    raise StartFailed(
+                        f"{course.display_name} could not be started: {exc.explanation or exc}.",
+                        "Try again; if it keeps failing, use Reset.",
+                    ) from exc
+                # Another program took the port between our check and the start.
+                existing.remove(force=True)
+                existing = None
+                request = replace(request, remembered_ports={})
+        else:  # pragma: no cover - the loop always breaks or raises
+            raise PortInUse("No free port could be used.", "Try again.")
+        existing.reload()
+        checks = ready_checks(course, ports, request.token)
+        wait_until_ready(
+            existing, checks, cancel=cancel, progress=progress, timeout=request.ready_timeout
+        )
+    status = EnvironmentStatus(
+        course_id=course.id,
+        state=container_state(existing),
+        container=existing.name,
+        image=course.image,
+        folder=str(folder),
+        endpoints=endpoints(course, ports),
+        ports=ports,
+    )
+    platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"
+    return StartResult(status=status, ports=ports, notices=tuple(notices), image_platform=platform)

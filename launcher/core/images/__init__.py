@@ -1,0 +1,1 @@
+"""Course images: download, update, inventory, sizes."""

@@ -1,0 +1,1 @@
+"""This computer's side: folders, settings, tokens, the log file, login entry, purge."""

@@ -1,0 +1,244 @@
+"""The settings file: only what the engine cannot tell us.
+
+Per course: the folder the student chose and the host port last used (or
+preferred) for each service. Globally: extra catalogue sources, the engine
+address, whether to open the browser, whether to start at login. Containers,
+images and their state are read from the engine, never from here; tokens live
+in :mod:`launcher.core.local.secrets`.
+
+The file is JSON at ``AppPaths.settings_file``, written atomically. A damaged
+file is renamed aside (never deleted) and the launcher starts with defaults and
+a sentence saying so. Keys this version does not know are kept when saving, so
+an older launcher does not erase a newer one's settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from launcher.core.local.files import write_text_atomic
+from launcher.core.local.paths import AppPaths
+
+FORMAT_VERSION = 1
+
+log = logging.getLogger(__name__)
+
+_COURSE_KEYS = frozenset({"folder", "ports"})
+_GLOBAL_KEYS = frozenset(
+    {
+        "version",
+        "courses",
+        "catalogue_sources",
+        "engine_address",
+        "open_browser",
+        "start_at_login",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CourseSettings:
+    """What the launcher remembers about one course."""
+
+    folder: Path | None = None
+    #: service name (e.g. "jupyter") -> host port last used or preferred
+    ports: Mapping[str, int] = field(default_factory=dict)
+    #: keys a newer launcher wrote; kept as they are
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    courses: Mapping[str, CourseSettings] = field(default_factory=dict)
+    catalogue_sources: tuple[str, ...] = ()
+    engine_address: str | None = None
+    open_browser: bool = True
+    start_at_login: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def course(self, course_id: str) -> CourseSettings:
+        """The course's entry, or an empty one if the course was never used."""
+        return self.courses.get(course_id, CourseSettings())
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    settings: Settings
+    #: a sentence for the user when the file could not be used, else None
+    warning: str | None = None
+
+
+class _DamagedFileError(ValueError):
+    """The file parsed as JSON (or not) but is not a settings document."""
+
+
+# --- updating -------------------------------------------------------------
+
+
+def with_course(
+    settings: Settings,
+    course_id: str,
+    *,
+    folder: Path | None = None,
+    ports: Mapping[str, int] | None = None,
+) -> Settings:
+    """A copy of ``settings`` with the course's folder set and ``ports`` merged in.
+
+    Arguments left as None keep what was there.
+    """
+    if not course_id:
+        raise ValueError("course_id must not be empty")
+    old = settings.course(course_id)
+    new_ports = dict(old.ports)
+    for service, port in (ports or {}).items():
+        new_ports[service] = _port(port, f"port of {service}")
+    entry = replace(
+        old,
+        folder=old.folder if folder is None else Path(folder),
+        ports=new_ports,
+    )
+    return replace(settings, courses={**settings.courses, course_id: entry})
+
+
+def without_course(settings: Settings, course_id: str) -> Settings:
+    """A copy of ``settings`` that forgets the course (its folder on disk is untouched)."""
+    courses = {cid: entry for cid, entry in settings.courses.items() if cid != course_id}
+    return replace(settings, courses=courses)
+
+
+# --- reading --------------------------------------------------------------
+
+
+def _port(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise _DamagedFileError(f"{what} is not a port number")
+    return value
+
+
+def _string(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise _DamagedFileError(f"{what} is not text")
+    return value
+
+
+def _flag(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise _DamagedFileError(f"{what} is not true or false")
+    return value
+
+
+def _object(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _DamagedFileError(f"{what} is not an object")
+    return value
+
+
+def _course_from_json(course_id: str, value: object) -> CourseSettings:
+    data = _object(value, f"course {course_id}")
+    folder = data.get("folder")
+    ports = _object(data.get("ports", {}), f"ports of {course_id}")
+    return CourseSettings(
+        folder=None if folder is None else Path(_string(folder, f"folder of {course_id}")),
+        ports={_string(k, "service"): _port(v, f"port of {k}") for k, v in ports.items()},
+        extra={k: v for k, v in data.items() if k not in _COURSE_KEYS},
+    )
+
+
+def settings_from_json(document: object) -> Settings:
+    """Build settings from parsed JSON; raises ValueError if it is not a settings file."""
+    data = _object(document, "the settings file")
+    version = data.get("version", FORMAT_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise _DamagedFileError("version is not a number")
+    courses = _object(data.get("courses", {}), "courses")
+    sources = data.get("catalogue_sources", [])
+    if not isinstance(sources, list):
+        raise _DamagedFileError("catalogue_sources is not a list")
+    address = data.get("engine_address")
+    return Settings(
+        courses={cid: _course_from_json(cid, v) for cid, v in courses.items()},
+        catalogue_sources=tuple(_string(s, "catalogue source") for s in sources),
+        engine_address=None if address is None else _string(address, "engine_address"),
+        open_browser=_flag(data.get("open_browser", True), "open_browser"),
+        start_at_login=_flag(data.get("start_at_login", False), "start_at_login"),
+        extra={k: v for k, v in data.items() if k not in _GLOBAL_KEYS},
+    )
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    courses: dict[str, Any] = {}
+    for course_id, entry in sorted(settings.courses.items()):
+        item: dict[str, Any] = dict(entry.extra)
+        item["folder"] = None if entry.folder is None else str(entry.folder)
+        item["ports"] = dict(sorted(entry.ports.items()))
+        courses[course_id] = item
+    document: dict[str, Any] = dict(settings.extra)
+    document.update(
+        {
+            "version": FORMAT_VERSION,
+            "courses": courses,
+            "catalogue_sources": list(settings.catalogue_sources),
+            "engine_address": settings.engine_address,
+            "open_browser": settings.open_browser,
+            "start_at_login": settings.start_at_login,
+        }
+    )
+    return document
+
+
+def set_aside(path: Path, now: datetime | None = None) -> Path:
+    """Rename a damaged file to ``NAME.corrupt-YYYYmmdd-HHMMSS`` (never over another one)."""
+    stamp = f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    number = 1
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
+        number += 1
+    path.rename(aside)
+    return aside
+
+
+def load_settings(paths: AppPaths) -> LoadResult:
+    """Read the settings file; never fails: a missing or damaged file gives defaults."""
+    path = paths.settings_file
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadResult(Settings())
+    except OSError as exc:
+        log.warning("Settings file %s could not be read: %s", path, exc)
+        return LoadResult(
+            Settings(),
+            f"Your settings file {path} could not be read ({exc.strerror}), so the launcher "
+            "started with default settings.",
+        )
+    try:
+        return LoadResult(settings_from_json(json.loads(raw.decode("utf-8"))))
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 and bad JSON are ValueErrors
+        log.warning("Settings file %s is damaged: %s", path, exc)
+    try:
+        aside = set_aside(path)
+    except OSError as exc:
+        log.warning("Damaged settings file %s could not be renamed: %s", path, exc)
+        return LoadResult(
+            Settings(),
+            "Your settings file was damaged, so the launcher started with default settings. "
+            f"The damaged file is still at {path} and will be replaced when settings are saved.",
+        )
+    return LoadResult(
+        Settings(),
+        "Your settings file was damaged, so the launcher started with default settings. "
+        f"The old file was kept at {aside}.",
+    )
+
+
+def save_settings(paths: AppPaths, settings: Settings) -> None:
+    """Write the settings file atomically: readers see the old file or the new one."""
+    text = json.dumps(settings_to_json(settings), indent=2, ensure_ascii=False) + "\n"
+    write_text_atomic(paths.settings_file, text)

@@ -1,0 +1,1 @@
+"""What the window's menus and buttons do, each as jobs."""

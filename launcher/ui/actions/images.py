@@ -1,0 +1,260 @@
+"""Update, Export… and Import… in the window: the same core operations as the
+``update``, ``export`` and ``import`` commands, each run as a job.
+
+Update and Export belong to one course, so they run as that course's job: the
+course page shows their progress and its Cancel button stops them. An import has
+no course yet, so its progress and Cancel live in a strip in the status bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QStandardPaths
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from launcher.core.archive.format import SUFFIX
+from launcher.core.operation import CancelToken
+from launcher.core.text import human_size
+from launcher.ui.jobs import Job
+from launcher.ui.widgets.course_page import progress_parts
+
+if TYPE_CHECKING:
+    from launcher.core.archive.transfer import ExportResult, ImportResult
+    from launcher.core.images.update import UpdateResult
+    from launcher.ui.main_window import MainWindow
+
+FILE_FILTER = f"Course environments (*{SUFFIX});;All files (*)"
+IMPORT_KEY = "import"
+
+
+class ImportStrip(QWidget):
+    """Progress of an import, with Cancel, shown in the status bar while it runs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setAccessibleName("Import progress")
+        self.bar.setMaximumWidth(160)
+        self.cancel = QPushButton("Cancel import", self)
+        self.cancel.setAccessibleName("Cancel import")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel)
+        self.hide()
+
+    def show_job(self, job: Job | None) -> None:
+        if job is None:
+            self.hide()
+            return
+        text, fraction = progress_parts(job.progress)
+        self.label.setText(text or job.title)
+        if fraction is None:
+            self.bar.setRange(0, 0)  # busy, no figure yet
+        else:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(round(fraction * 1000))
+        self.show()
+
+
+class ImageActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.strip = ImportStrip(window)
+        window.statusBar().addPermanentWidget(self.strip)
+        self.strip.cancel.clicked.connect(self.cancel_import)
+        self.update_action = self._action("&Update to the newest version", self.update_selected)
+        self.export_action = self._action("E&xport to a file…", self.export_selected)
+        self.import_action = self._action("&Import from a file…", self.import_file)
+        self.removal_question: QMessageBox | None = None
+
+    def _action(self, text: str, slot: Callable[[], Any]) -> QAction:
+        action = QAction(text, self.window)
+        action.triggered.connect(lambda: slot())
+        return action
+
+    def actions(self) -> list[QAction]:
+        return [self.update_action, self.export_action, self.import_action]
+
+    def _say(self, text: str, timeout_ms: int = 0) -> None:
+        self.window.statusBar().showMessage(text, timeout_ms)
+
+    # -- update --------------------------------------------------------------------
+    def update_selected(self) -> Job | None:
+        window = self.window
+        course_id = window.selected_id()
+        if course_id is None or window.runner.busy(f"env:{course_id}"):
+            return None
+        course = window.launcher.course(course_id)
+        launcher = window.launcher
+
+        def work(report: Callable[[Any], None], cancel: CancelToken) -> UpdateResult:
+            from launcher.core.images.update import update_course
+
+            return update_course(launcher, course_id, progress=report, cancel=cancel)
+
+        job = window.env_job(course_id, f"Updating {course.code}", work)
+        job.succeeded.connect(lambda result: self._updated(course_id, result))
+        return job
+
+    def _updated(self, course_id: str, result: UpdateResult) -> None:
+        from launcher.core.images.update import update_summary
+
+        window = self.window
+        course = window.launcher.course(course_id)
+        window.forget_registry_facts(course_id)
+        self._say(" ".join(update_summary(result, course.display_name)))
+        if result.updated and result.old_id is not None and result.old_image is None:
+            self._offer_removal(course_id, result.old_id)
+
+    def _offer_removal(self, course_id: str, old_id: str) -> QMessageBox:
+        """Ask (without blocking) whether the replaced version may go."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove the old version",
+            "The update is done. Remove the old version of the environment to free "
+            "disk space? Your files are not affected.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.finished.connect(
+            lambda answer: (
+                self._remove_old(course_id, old_id)
+                if answer == QMessageBox.StandardButton.Yes
+                else None
+            )
+        )
+        box.finished.connect(box.deleteLater)
+        self.removal_question = box
+        box.open()
+        return box
+
+    def _remove_old(self, course_id: str, old_id: str) -> None:
+        launcher = self.window.launcher
+
+        def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
+            from launcher.core.images.inventory import remove_image_version
+
+            return remove_image_version(launcher.engine.client, old_id, launcher.catalogue)
+
+        job = self.window.env_job(course_id, "Removing the old version", work)
+        job.succeeded.connect(
+            lambda removal: self._say(
+                f"The old version was removed ({human_size(removal.freed)})."
+                if removal.removed
+                else f"The old version was kept: {removal.reason}."
+            )
+        )
+
+    # -- export --------------------------------------------------------------------
+    def _ask_export_target(self, course_id: str) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "Export the environment to a file",
+            str(Path(folder) / f"{course_id}{SUFFIX}"),
+            FILE_FILTER,
+        )
+        return Path(chosen) if chosen else None
+
+    def export_selected(self, target: Path | None = None) -> Job | None:
+        """Write the selected course's environment to one file (asks where if not told).
+        The file dialog has already asked about replacing an existing file."""
+        window = self.window
+        course_id = window.selected_id()
+        if course_id is None or window.runner.busy(f"env:{course_id}"):
+            return None
+        target = target or self._ask_export_target(course_id)
+        if target is None:
+            return None
+        course = window.launcher.course(course_id)
+        launcher = window.launcher
+
+        def work(report: Callable[[Any], None], cancel: CancelToken) -> ExportResult:
+            from launcher.core.archive.transfer import export_course
+
+            return export_course(
+                launcher.engine.client, course, target, overwrite=True,
+                progress=report, cancel=cancel,
+            )  # fmt: skip
+
+        job = window.env_job(course_id, f"Exporting {course.code}", work)
+        job.succeeded.connect(
+            lambda result: self._say(
+                f"Exported {course.display_name} to {result.path} "
+                f"({human_size(result.size)}). On another computer, use Course ▸ Import "
+                "from a file… with this file: it starts without any download."
+            )
+        )
+        return job
+
+    # -- import --------------------------------------------------------------------
+    def _ask_import_source(self) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen, _ = QFileDialog.getOpenFileName(
+            self.window, "Import an environment from a file", folder, FILE_FILTER
+        )
+        return Path(chosen) if chosen else None
+
+    def import_file(self, source: Path | None = None) -> Job | None:
+        window = self.window
+        if window.runner.busy(IMPORT_KEY):
+            return None
+        source = source or self._ask_import_source()
+        if source is None:
+            return None
+        launcher = window.launcher
+
+        def work(report: Callable[[Any], None], cancel: CancelToken) -> ImportResult:
+            from launcher.core.archive.transfer import import_course
+
+            return import_course(launcher, source, progress=report, cancel=cancel)
+
+        job = Job(IMPORT_KEY, f"Importing {source.name}", work)
+        job.succeeded.connect(self._imported)
+        job.failed.connect(lambda message, hint: self._say(f"{message} {hint}"))
+        job.cancelled.connect(lambda: self._say("Import cancelled. Nothing was added.", 8000))
+        job.done.connect(lambda: self.strip.show_job(None))
+        window.statusBar().clearMessage()  # an earlier message would cover the progress
+        window.runner.submit(job)
+        self.strip.show_job(job)
+        return job
+
+    def cancel_import(self) -> None:
+        job = self.window.runner.active(IMPORT_KEY)
+        if job is not None:
+            job.cancel()
+
+    def _imported(self, result: ImportResult) -> None:
+        window = self.window
+        course = result.course
+        window.catalogue_changed()
+        window.select_course(course.id)
+        window.forget_registry_facts(course.id)
+        text = f"Imported {course.display_name}: it starts without any download."
+        if result.catalogue_file is not None:
+            text += " It was added to your courses."
+        self._say(" ".join([text, *result.notices]))
+        window.refresh()
+
+    def redraw(self) -> None:
+        """Called by the window's draw timer."""
+        job = self.window.runner.active(IMPORT_KEY)
+        if job is not None:
+            self.strip.show_job(job)
