@@ -28,7 +28,7 @@ from launcher.core.errors import CatalogueError
 from launcher.core.launcher import Launcher
 from launcher.core.local.paths import app_paths
 from tests.integration.conftest import catalogue_text, make_student_folder
-from tests.integration.netns import probe_host
+from tests.testbed.netns import probe_host
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 

@@ -25,8 +25,8 @@ from launcher.core.errors import (
 )
 from launcher.core.launcher import Launcher
 from tests.integration.conftest import catalogue_text, make_student_folder
-from tests.integration.netns import probe_host
 from tests.testbed.engine_proxy import EngineProxy
+from tests.testbed.netns import probe_host
 from tests.testbed.testbed import TestbedState
 
 
