@@ -33,7 +33,7 @@ from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry import RegistryClient
 from launcher.core.launcher import Launcher
 from launcher.core.operation import Cancelled, CancelToken
-from tests.integration.conftest import catalogue_text
+from tests.helpers.catalogue import catalogue_text
 from tests.testbed.podman_engine import PodmanService, PodmanUnavailable, start_podman
 from tests.testbed.services import free_port
 from tests.testbed.slow_registry import SlowRegistryProxy
