@@ -309,3 +309,22 @@ def _path_to_qt(modules: dict[str, Module], start: str) -> list[str]:
                 came_from[child] = node
                 queue.append(child)
     return []
+
+
+def imports_of_tests(paths: Iterable[Path], root: Path) -> list[str]:
+    """Imports of a ``conftest`` or a ``test_*`` module: helpers belong in tests/helpers,
+    fixtures are found by pytest, and neither is imported."""
+    found = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if any(part == "conftest" or part.startswith("test_") for part in name.split(".")):
+                    where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
+                    found.append(f"{where} imports {name}")
+    return found

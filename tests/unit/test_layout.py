@@ -1,7 +1,8 @@
 """The shape of ``launcher/``, read from its source (nothing is imported): no import
 cycles, not even ones hidden in a function or under ``TYPE_CHECKING``; no module over
 400 lines; no Qt reachable from ``launcher/core``; ``pyproject.toml`` lists every
-package. Then the checker itself, on small made-up trees, so it is known to fail."""
+package; no test imports a conftest or another test module. Then the checker itself,
+on small made-up trees, so it is known to fail."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from tests.helpers.import_graph import (
     Violation,
     cycles,
+    imports_of_tests,
     layout_violations,
     long_modules,
     package_list,
@@ -50,6 +52,11 @@ def test_launcher_keeps_its_layout_or_only_loses_known_faults() -> None:
     if gone:
         report += ["Fixed now, so take these out of KNOWN_TODAY:", *gone]
     assert not report, "\n".join(report)
+
+
+def test_no_test_or_benchmark_imports_a_conftest_or_a_test_module() -> None:
+    paths = [*(ROOT / "tests").rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+    assert imports_of_tests(sorted(paths), ROOT) == []
 
 
 # --- the checker, on made-up trees ---------------------------------------------------
@@ -216,3 +223,23 @@ def test_known_faults_may_only_shrink() -> None:
         ["over 400 lines: c.py\n    9"],
         ["Qt reachable from d"],
     )
+
+
+def test_imports_of_conftests_and_test_modules_are_found(tmp_path: Path) -> None:
+    root = tree(
+        tmp_path,
+        {
+            "tests/ui/test_a.py": """\
+                from tests.ui.conftest import open_window
+                from tests.integration import test_updates
+                import tests.unit.test_catalogue
+                from tests.helpers.window import screenshot
+                from tests.testbed.testbed import TestbedState
+                """,
+        },
+    )
+    assert imports_of_tests([root / "tests/ui/test_a.py"], root) == [
+        "tests/ui/test_a.py:1 imports tests.ui.conftest.open_window",
+        "tests/ui/test_a.py:2 imports tests.integration.test_updates",
+        "tests/ui/test_a.py:3 imports tests.unit.test_catalogue",
+    ]
