@@ -27,7 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.conftest import catalogue_text, remove_all_images  # noqa: E402
+from tests.helpers.catalogue import catalogue_text  # noqa: E402
+from tests.helpers.images import remove_all_images  # noqa: E402
 from tests.testbed.config import locations  # noqa: E402
 from tests.testbed.lock import exclusive_use  # noqa: E402
 from tests.testbed.services import free_port  # noqa: E402

@@ -34,7 +34,7 @@ from benchmarks.window import probe
 from launcher.core.catalogue.model import Course, load_catalogue_file
 from launcher.core.engine.labels import container_name
 from launcher.core.environments.containers import published_ports
-from tests.integration.conftest import catalogue_text
+from tests.helpers.catalogue import catalogue_text
 
 NAME = "start"
 BASELINE_CONTAINER = "cl-bench-baseline"

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.integration.conftest import remove_all_images  # noqa: E402
+from tests.helpers.images import remove_all_images  # noqa: E402
 from tests.testbed.config import locations  # noqa: E402
 from tests.testbed.lock import exclusive_use  # noqa: E402
 from tests.testbed.testbed import TestbedState, read_state  # noqa: E402

@@ -14,6 +14,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from tests.helpers.ci import IN_CI
 from tests.testbed.config import locations
 from tests.testbed.lock import exclusive_use
 from tests.testbed.testbed import (
@@ -26,7 +27,9 @@ from tests.testbed.testbed import (
 )
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Fixtures the integration and window tests share (a launcher on the test engine …).
+pytest_plugins = ["tests.helpers.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ import pytest
 from launcher.core.archive.transfer import export_course
 from launcher.core.launcher import Launcher
 from launcher.core.operation import Cancelled, CancelToken
-from tests.integration.conftest import make_student_folder
+from tests.helpers.folders import make_student_folder
 from tests.testbed.testbed import TestbedState
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import docker
 import requests
 
-from tests.integration.conftest import make_student_folder
+from tests.helpers.folders import make_student_folder
 from tests.testbed.testbed import TestbedState
 
 

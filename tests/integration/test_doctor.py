@@ -19,7 +19,7 @@ import docker
 import pytest
 
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import make_student_folder
+from tests.helpers.folders import make_student_folder
 from tests.testbed.testbed import TestbedState
 
 STATUSES = {"ok", "warning", "error"}

@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import docker
@@ -26,32 +25,13 @@ import requests
 
 from launcher.core.engine import labels
 from launcher.core.launcher import Launcher
-from tests.conftest import IN_CI
-from tests.integration.conftest import catalogue_text, make_student_folder
-from tests.integration.test_security import assert_contained
-from tests.testbed import tools
-from tests.testbed.fault_engine import FaultEngine, fault_run_folder
+from tests.helpers.catalogue import catalogue_text
+from tests.helpers.checks import assert_contained
+from tests.helpers.faults import downloaded_bytes, private_engine_for_test
+from tests.helpers.folders import make_student_folder
+from tests.testbed.fault_engine import FaultEngine
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
-
-
-@contextmanager
-def private_engine_for_test(disk_mb: int | None = None) -> Iterator[FaultEngine]:
-    """A fault engine; where none can start, the test fails in CI and is skipped elsewhere
-    (as the shared testbed's tests are)."""
-    engine = FaultEngine(fault_run_folder(), disk_mb=disk_mb)
-    try:
-        try:
-            engine.prepare()
-            engine.start()
-        except tools.TestbedUnavailable as exc:
-            reason = f"the private fault engine could not start: {exc}"
-            if IN_CI:
-                pytest.fail(reason, pytrace=False)
-            pytest.skip(reason + " (it needs root: its own bridge and loop-mounted disk)")
-        yield engine
-    finally:
-        engine.stop()
 
 
 @pytest.fixture
@@ -114,19 +94,6 @@ class Cli:
 
 def errors_of(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("course-launcher:")]
-
-
-def downloaded_bytes(engine: FaultEngine) -> int:
-    """What the engine has written of a pull so far (its download folder and layers)."""
-    total = 0
-    for folder in (engine.data_root / "tmp", engine.data_root / "overlay2"):
-        for path in folder.rglob("*"):
-            try:
-                if path.is_file() and not path.is_symlink():
-                    total += path.stat().st_size
-            except OSError:
-                pass
-    return total
 
 
 @pytest.mark.timeout(300)

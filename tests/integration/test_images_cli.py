@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import make_student_folder
+from tests.helpers.folders import make_student_folder
 from tests.testbed.testbed import TestbedState
 
 

@@ -14,7 +14,8 @@ from launcher.core.images.pull_progress import PullPhase, PullProgress
 from launcher.core.images.registry import RegistryClient
 from launcher.core.launcher import Launcher
 from launcher.core.operation import Cancelled, CancelToken
-from tests.integration.conftest import make_student_folder, remove_all_images
+from tests.helpers.folders import make_student_folder
+from tests.helpers.images import remove_all_images
 
 
 def manifest_total(launcher: Launcher, course_id: str) -> int:

@@ -24,7 +24,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.integration.conftest import catalogue_text, remove_all_images
+from tests.helpers.catalogue import catalogue_text
+from tests.helpers.images import remove_all_images
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 

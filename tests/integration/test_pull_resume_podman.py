@@ -7,9 +7,9 @@ downloaded and unpacked, and keeps committed layers when the pull is cancelled; 
 next pull reports them as "Already exists" and does not download them again.
 
 The test pulls the multi-layer test image through Podman's Docker-compatible API
-(a private ``podman system service``, :mod:`tests.podman_engine`) from the testbed
-registry, through a proxy (:mod:`tests.integration.slow_registry`) that counts the
-bytes and slows the largest layer down. The first install is cancelled once every
+(a private ``podman system service``, :mod:`tests.testbed.podman_engine`) from the
+testbed registry, through a proxy (:mod:`tests.testbed.slow_registry`) that counts
+the bytes and slows the largest layer down. The first install is cancelled once every
 other layer is reported done: Podman reports a layer done after committing it when
 nothing below it is still downloading, as for the base layer here. The second
 install must then transfer less than the image's download size, report the base
@@ -33,10 +33,10 @@ from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry import RegistryClient
 from launcher.core.launcher import Launcher
 from launcher.core.operation import Cancelled, CancelToken
-from tests.integration.conftest import catalogue_text
-from tests.integration.slow_registry import SlowRegistryProxy
-from tests.podman_engine import PodmanService, PodmanUnavailable, start_podman
+from tests.helpers.catalogue import catalogue_text
+from tests.testbed.podman_engine import PodmanService, PodmanUnavailable, start_podman
 from tests.testbed.services import free_port
+from tests.testbed.slow_registry import SlowRegistryProxy
 from tests.testbed.testbed import TestbedState
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -14,7 +14,7 @@ from launcher.core.engine import labels
 from launcher.core.environments.backups import BackupFailed, backup_databases, restore_database
 from launcher.core.environments.reset import reset_environment
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import folder_hashes, make_student_folder
+from tests.helpers.folders import folder_hashes, make_student_folder
 from tests.testbed.testbed import TestbedState
 
 

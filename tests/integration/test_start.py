@@ -15,7 +15,7 @@ from launcher.core.engine import labels
 from launcher.core.environments.sharing import needs_sharing
 from launcher.core.errors import NameClash
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import STUDENT_UID, make_student_folder
+from tests.helpers.folders import STUDENT_UID, make_student_folder
 from tests.testbed.engine_proxy import counting_proxy
 from tests.testbed.testbed import TestbedState
 

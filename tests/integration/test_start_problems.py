@@ -24,9 +24,10 @@ from launcher.core.errors import (
     WorkspaceError,
 )
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import catalogue_text, make_student_folder
-from tests.integration.netns import probe_host
+from tests.helpers.catalogue import catalogue_text
+from tests.helpers.folders import make_student_folder
 from tests.testbed.engine_proxy import EngineProxy
+from tests.testbed.netns import probe_host
 from tests.testbed.testbed import TestbedState
 
 

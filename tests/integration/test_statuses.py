@@ -9,7 +9,7 @@ import docker
 
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import make_student_folder
+from tests.helpers.folders import make_student_folder
 
 
 def test_all_statuses_at_once_match_each_course_asked_alone(

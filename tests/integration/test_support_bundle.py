@@ -19,7 +19,8 @@ from launcher.core.doctor.support_bundle import write_support_bundle
 from launcher.core.launcher import Launcher
 from launcher.core.local.log_file import setup_logging
 from launcher.core.local.paths import app_paths
-from tests.integration.conftest import catalogue_text, make_student_folder
+from tests.helpers.catalogue import catalogue_text
+from tests.helpers.folders import make_student_folder
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 

@@ -1,91 +1,21 @@
-"""The frozen app, built once per session from build.spec and cached between sessions.
-
-The bundle is cached under ``~/.cache/course-launcher-packaging/`` (or
-``$XDG_CACHE_HOME``), keyed by a hash of the app's sources, resources, build.spec
-and the installed package versions, so a rerun with nothing changed builds
-nothing. PyInstaller's work folder lives there too, never in the work tree. Only
-the bundles that a running session uses, and the newest one, are kept.
-"""
+"""The frozen app, built once per session from build.spec and cached between sessions
+(:mod:`tests.helpers.bundle` says where and how)."""
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from importlib.metadata import distributions
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.helpers.bundle import NAME, build, bundle_key, cache_root, forget_unused
+from tests.helpers.ci import IN_CI
+from tests.helpers.folders import folder_size
 
-ROOT = Path(__file__).resolve().parents[2]
-NAME = "course-launcher"
 FIGURES: dict[str, str] = {}  # shown at the end of the run
-
-
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "course-launcher-packaging"
-
-
-def bundle_key() -> str:
-    """What the bundle is made from: sources, data files, recipe, Python and packages."""
-    digest = hashlib.sha256()
-    files = [ROOT / "build.spec", ROOT / "pyproject.toml"]
-    files += sorted((ROOT / "launcher").rglob("*.py")) + sorted((ROOT / "resources").iterdir())
-    for path in files:
-        if path.is_file():
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
-    digest.update("\n".join([sys.version, *installed]).encode())
-    return digest.hexdigest()[:16]
-
-
-def _build(target: Path) -> float:
-    """PyInstaller into ``target`` (dist/ and work/); returns the seconds it took."""
-    began = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(target / "dist"), "--workpath", str(target / "work"),
-         str(ROOT / "build.spec")],
-        capture_output=True, text=True, check=False, cwd=target,
-    )  # fmt: skip
-    if result.returncode != 0:
-        pytest.fail(f"PyInstaller failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
-    return time.monotonic() - began
-
-
-def debian_tools(tools: dict[str, str], purpose: str) -> None:
-    """Make sure the programs in ``tools`` (program -> Debian package) are here.
-
-    As root on Debian the missing packages are installed with apt-get; otherwise the
-    test fails in CI and is skipped elsewhere, saying what to install.
-    """
-    missing = sorted({package for tool, package in tools.items() if not shutil.which(tool)})
-    if not missing:
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
-        if subprocess.run(command, capture_output=True, env=env, check=False).returncode:
-            subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env, check=False)
-            subprocess.run(command, capture_output=True, env=env, check=False)
-    still = [tool for tool in tools if not shutil.which(tool)]
-    if still:
-        reason = f"{purpose} needs {', '.join(still)} (Debian: apt-get install {' '.join(missing)})"
-        if IN_CI:
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-
-
-def folder_size(folder: Path) -> int:
-    return sum(p.lstat().st_size for p in folder.rglob("*") if not p.is_dir())
 
 
 @pytest.fixture(scope="session")
@@ -109,42 +39,20 @@ def frozen_bundle() -> Iterator[Path]:
             scratch = root / f"building-{os.getpid()}"
             shutil.rmtree(scratch, ignore_errors=True)
             scratch.mkdir()
-            seconds = _build(scratch)
+            seconds = build(scratch)
             scratch.rename(ready)
             FIGURES["bundle build"] = f"{seconds:.0f} s"
         else:
             FIGURES["bundle build"] = "cached, 0 s"
         in_use = (root / f"{key}.in-use").open("w")
         fcntl.flock(in_use, fcntl.LOCK_SH)  # held while this session uses the bundle
-        _forget_unused(root, keep=key)
+        forget_unused(root, keep=key)
     bundle = ready / "dist" / NAME
     FIGURES["bundle size"] = f"{folder_size(bundle) / 1e6:.1f} MB ({bundle})"
     try:
         yield bundle
     finally:
         in_use.close()
-
-
-def _forget_unused(root: Path, keep: str) -> None:
-    """Remove the bundles of other sources that no session is using (under the lock).
-
-    Each session holds a shared lock on ``KEY.in-use`` while it uses bundle KEY; one
-    that nobody holds can go. Half-made builds (a killed session) go too.
-    """
-    for entry in root.iterdir():
-        if entry.name.startswith("building-"):
-            shutil.rmtree(entry, ignore_errors=True)
-            continue
-        if not entry.is_dir() or entry.name == keep:
-            continue
-        marker = root / f"{entry.name}.in-use"
-        with marker.open("w") as other:
-            try:
-                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # another session is testing that bundle now
-            shutil.rmtree(entry, ignore_errors=True)
-            marker.unlink(missing_ok=True)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

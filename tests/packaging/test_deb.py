@@ -22,13 +22,14 @@ import docker
 import pytest
 
 from launcher.core.engine import labels
-from tests.conftest import IN_CI
-from tests.integration.conftest import catalogue_text
-from tests.packaging.conftest import ROOT, debian_tools
+from tests.helpers.catalogue import catalogue_text
+from tests.helpers.ci import IN_CI
+from tests.helpers.debian import debian_tools
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 
 PACKAGE = "course-launcher"
+ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_ROOTS = ("/opt", "/usr", "/etc", "/var/lib")
 # dpkg's database records every install and removal (status, status-old, info/,
 # triggers/, lock files): it is dpkg's bookkeeping, not something the package leaves.

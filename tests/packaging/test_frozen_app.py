@@ -15,7 +15,7 @@ from pathlib import Path
 
 from launcher import __version__
 from launcher.ui.single_instance import server_name
-from tests.packaging.conftest import folder_size
+from tests.helpers.folders import folder_size
 from tests.testbed.testbed import TestbedState
 
 WINDOW_TIMEOUT = 60

@@ -18,8 +18,8 @@ from pathlib import Path
 import docker
 
 from launcher.core.engine import labels
-from tests.integration.conftest import catalogue_text
-from tests.packaging.conftest import debian_tools
+from tests.helpers.catalogue import catalogue_text
+from tests.helpers.debian import debian_tools
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 

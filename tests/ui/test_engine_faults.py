@@ -23,12 +23,12 @@ from launcher.core.engine import labels
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.ui.main_window import MainWindow
-from tests.integration.conftest import make_student_folder
-from tests.integration.test_faults import downloaded_bytes, private_engine_for_test
-from tests.integration.test_security import assert_contained
+from tests.helpers.checks import assert_contained
+from tests.helpers.faults import downloaded_bytes, private_engine_for_test
+from tests.helpers.folders import make_student_folder
+from tests.helpers.window import SCREENSHOTS, CapturedOpener, open_window, screenshot
 from tests.testbed.fault_engine import FaultEngine
 from tests.testbed.testbed import TestbedState
-from tests.ui.conftest import SCREENSHOTS, CapturedOpener, open_window, screenshot
 
 LEFT = Qt.MouseButton.LeftButton
 LOOK_MS = 300  # the real window looks every 5 s; the test cannot wait that long each time

@@ -10,8 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from launcher.core.environments.state import EnvironmentState
 from launcher.ui.main_window import MainWindow
-from tests.integration.conftest import make_student_folder, remove_all_images
-from tests.ui.conftest import CapturedOpener, screenshot
+from tests.helpers.folders import make_student_folder
+from tests.helpers.images import remove_all_images
+from tests.helpers.window import CapturedOpener, screenshot
 
 
 def test_install_start_open_stop(

@@ -14,12 +14,10 @@ from launcher.core.launcher import Launcher
 from launcher.core.text import human_size
 from launcher.ui.main_window import MainWindow
 from launcher.ui.widgets.course_list import ID_ROLE
-from tests.integration.conftest import remove_all_images
-from tests.integration.test_updates import COURSE_ID, Published, publish_new_version, published
+from tests.helpers.images import remove_all_images
+from tests.helpers.registry import UPDATE_COURSE_ID, Published, publish_new_version
+from tests.helpers.window import CapturedOpener, open_window, screenshot
 from tests.testbed.testbed import TestbedState
-from tests.ui.conftest import CapturedOpener, open_window, screenshot
-
-__all__ = ["published"]  # the fixture, shared with the command-line update tests
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -60,17 +58,19 @@ def test_list_tells_installed_size_and_update_then_update_from_the_menu(
     )
     window = open_window(qtbot, launcher, opener)
     try:
-        qtbot.waitUntil(lambda: {COURSE_ID, "test-jupyter"} <= window.facts.keys(), timeout=30_000)
-        assert list_line(window, COURSE_ID) == "Installed · update available"
+        qtbot.waitUntil(
+            lambda: {UPDATE_COURSE_ID, "test-jupyter"} <= window.facts.keys(), timeout=30_000
+        )
+        assert list_line(window, UPDATE_COURSE_ID) == "Installed · update available"
         expected = human_size(registry_layer_total(testbed, testbed.images["jupyter"]))
         assert list_line(window, "test-jupyter") == f"Not installed · {expected} to download"
-        window.select_course(COURSE_ID)
+        window.select_course(UPDATE_COURSE_ID)
         screenshot(window, "course-list-update-available")
 
         window.image_actions.update_action.trigger()
         qtbot.waitUntil(lambda: window.image_actions.removal_question is not None, timeout=120_000)
-        assert COURSE_ID not in window.errors
-        name = launcher.course(COURSE_ID).display_name
+        assert UPDATE_COURSE_ID not in window.errors
+        name = launcher.course(UPDATE_COURSE_ID).display_name
         assert (
             window.statusBar().currentMessage().startswith(f"Updated {name} to the newest version.")
         )
@@ -84,7 +84,7 @@ def test_list_tells_installed_size_and_update_then_update_from_the_menu(
             timeout=60_000,
         )
         assert old_id not in {image.id for image in clean_engine.images.list(all=True)}
-        qtbot.waitUntil(lambda: list_line(window, COURSE_ID) == "Installed", timeout=15_000)
+        qtbot.waitUntil(lambda: list_line(window, UPDATE_COURSE_ID) == "Installed", timeout=15_000)
     finally:
         window.close()
         launcher.close()

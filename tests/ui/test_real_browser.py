@@ -16,9 +16,9 @@ import pytest
 from launcher.core.environments.browser import remove_redirect_file, write_redirect_file
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import make_student_folder
+from tests.helpers.folders import make_student_folder
+from tests.helpers.window import SCREENSHOTS
 from tests.testbed import tools
-from tests.ui.conftest import SCREENSHOTS
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -28,7 +28,7 @@ from launcher.core.local.paths import app_paths
 from launcher.core.local.settings import load_settings
 from launcher.ui.dialogs.settings import SettingsDialog
 from launcher.ui.main_window import MainWindow
-from tests.ui.conftest import CapturedOpener, open_window, screenshot
+from tests.helpers.window import CapturedOpener, open_window, screenshot
 
 LEFT = Qt.MouseButton.LeftButton
 INTERACTIVE = (QAbstractButton, QLineEdit, QAbstractItemView, QPlainTextEdit)

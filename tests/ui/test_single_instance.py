@@ -19,7 +19,7 @@ from launcher.core.launcher import Launcher
 from launcher.core.local.paths import app_paths
 from launcher.ui.app import BENCH_MARKER
 from launcher.ui.single_instance import ACTIVATE, ANSWER_UNKNOWN, SingleInstance, server_name
-from tests.ui.conftest import RAISE_UNSUPPORTED, CapturedOpener, open_window
+from tests.helpers.window import RAISE_UNSUPPORTED, CapturedOpener, open_window
 
 ROOT = Path(__file__).resolve().parents[2]
 

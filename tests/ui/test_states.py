@@ -23,10 +23,11 @@ from pytestqt.qtbot import QtBot
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.ui.main_window import MainWindow
-from tests.integration.conftest import make_student_folder, remove_all_images
+from tests.helpers.folders import make_student_folder
+from tests.helpers.images import remove_all_images
+from tests.helpers.window import CapturedOpener, open_window, screenshot
 from tests.testbed.engine_proxy import EngineProxy
 from tests.testbed.testbed import TestbedState
-from tests.ui.conftest import CapturedOpener, open_window, screenshot
 
 LEFT = Qt.MouseButton.LeftButton
 

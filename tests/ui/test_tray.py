@@ -29,8 +29,8 @@ from launcher.ui.widgets.tray import (
     menu_outline,
     tray_entries,
 )
-from tests.integration.conftest import make_student_folder
-from tests.ui.conftest import RAISE_UNSUPPORTED, SCREENSHOTS, CapturedOpener, open_window
+from tests.helpers.folders import make_student_folder
+from tests.helpers.window import RAISE_UNSUPPORTED, SCREENSHOTS, CapturedOpener, open_window
 
 BUNDLED = load_catalogue_file(resource_path("catalogue.toml"))
 FIRST = next(iter(BUNDLED))

@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from launcher.core.environments.state import EnvironmentState
 from launcher.ui.dialogs.reset import ResetDialog
 from launcher.ui.main_window import MainWindow
-from tests.integration.conftest import folder_hashes, make_student_folder
-from tests.ui.conftest import screenshot
+from tests.helpers.folders import folder_hashes, make_student_folder
+from tests.helpers.window import screenshot
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -25,7 +25,7 @@ from launcher.core.catalogue.model import Catalogue, Course, Service, parse_cata
 from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.errors import ArchiveError
 from launcher.core.operation import Cancelled, CancelToken
-from tests.unit.test_catalogue import FAST, courses
+from tests.helpers.strategies import FAST, courses
 
 COURSE = Course(
     id="tm351-24j",

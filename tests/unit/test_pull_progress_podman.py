@@ -7,7 +7,7 @@ reported done, the pull after that cancel (the base layer "Already exists"), a p
 an image already there; ``podman43_errors.json`` holds two error streams (one
 event each, in a 200 answer). The layer sizes below are that image's
 manifest's. The shared promises (bytes never go back, never pass the total, end
-exactly at it) are those of ``test_pull_progress``.
+exactly at it) are those of :mod:`tests.helpers.pull_progress`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from launcher.core.errors import ImageNotFound, PullFailed, RegistryUnreachable
 from launcher.core.images.pull_errors import engine_pull_error
 from launcher.core.images.pull_progress import PullAggregator, PullPhase, PullProgress
-from tests.unit.test_pull_progress import check_promises, phases, run
+from tests.helpers.pull_progress import check_promises, phases, run
 
 DATA = Path(__file__).parent / "data" / "pull_events"
 BASE, BIG = "66925b459727", "16581a665dfb"
