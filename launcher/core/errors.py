@@ -99,3 +99,7 @@ class ArchiveError(LauncherError):
 
 class UpdateCheckFailed(LauncherError):
     """Whether a newer course image exists cannot be told (offline, server down …)."""
+
+
+class DestinationNotWritable(LauncherError):
+    """The place chosen for an export, a support bundle or backups cannot be written."""
