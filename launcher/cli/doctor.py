@@ -47,7 +47,9 @@ def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
 
 def _cmd_support_bundle(args: argparse.Namespace, launcher: Launcher) -> int:
     from launcher.core.doctor.support_bundle import write_support_bundle
+    from launcher.core.local.destinations import check_can_write_file
 
+    check_can_write_file(Path(args.file), "The support bundle")
     say("Collecting versions, checks, settings and logs (tokens and passwords are left out)…")
     written = write_support_bundle(launcher, Path(args.file))
     say(f"Support bundle written to {written}. Send that file to your tutor.")

@@ -56,9 +56,11 @@ def _student_folder(launcher: Launcher, course: Course) -> Path:
 
 def _cmd_backup(args: argparse.Namespace, launcher: Launcher) -> int:
     from launcher.core.environments.backups import backup_databases, backups_folder
+    from launcher.core.local.destinations import check_can_write_in
 
     course = launcher.course(args.course)
     target = Path(args.to) if args.to else backups_folder(_student_folder(launcher, course))
+    check_can_write_in(target, "The backups")  # before Docker is even asked
     printer = ProgressPrinter()
     try:
         made = backup_databases(launcher.engine.client, course, target, progress=printer)

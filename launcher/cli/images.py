@@ -93,11 +93,13 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
 
 def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
     from launcher.core.archive.transfer import export_course
+    from launcher.core.local.destinations import check_can_write_file
 
     course = launcher.course(args.course)
     target = Path(args.file).expanduser()
     if target.is_dir():
         target = target / f"{course.id}{SUFFIX}"
+    check_can_write_file(target, "The export")  # before Docker is even asked
     say(f"Exporting {course.display_name} to {target}…")
     printer = ProgressPrinter()
     try:

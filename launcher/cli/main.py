@@ -94,13 +94,16 @@ def _cmd_catalogues(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.environments.guide_containers import GuideChoice
+
     course = launcher.course(args.course)
     say(f"Starting {course.display_name}…")
     folder = Path(args.folder) if args.folder else None
+    guide = GuideChoice(args.guide_container) if args.guide_container else None
     printer = ProgressPrinter()
     try:
         result = launcher.start(
-            args.course, folder, create_folder=args.create_folder, progress=printer
+            args.course, folder, create_folder=args.create_folder, guide=guide, progress=printer
         )
     finally:
         printer.close()
@@ -196,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--folder", help="the folder for your course files (remembered)")
     start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
     start.add_argument("--no-browser", action="store_true", help="do not open the browser")
+    earlier = start.add_mutually_exclusive_group()
+    for flag, choice, text in (
+        ("--adopt-guide-container", "adopt", "stop a container made with the course's docker "
+         "run guide and use its folder (it is kept)"),
+        ("--leave-guide-container", "leave", "leave such a container as it is"),
+    ):  # fmt: skip
+        earlier.add_argument(flag, dest="guide_container", action="store_const", const=choice,
+                             help=text)  # fmt: skip
     install = command("install", _cmd_install, "download a course's environment")
     install.add_argument("course")
     stop = command("stop", _cmd_stop, "stop a course's environment")

@@ -5,6 +5,11 @@ The front ends show ``message`` and ``hint``; tracebacks go to the log file only
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from launcher.core.environments.guide_containers import GuideContainer
+
 
 class LauncherError(Exception):
     """Base of every error the launcher reports to a person."""
@@ -99,3 +104,18 @@ class ArchiveError(LauncherError):
 
 class UpdateCheckFailed(LauncherError):
     """Whether a newer course image exists cannot be told (offline, server down …)."""
+
+
+class DestinationNotWritable(LauncherError):
+    """The place chosen for an export, a support bundle or backups cannot be written."""
+
+
+class GuideContainerFound(LauncherError):
+    """A container the student made by hand with the course guide is there; ``found``
+    lists them, most likely first. Starting waits for the student's answer."""
+
+    def __init__(
+        self, message: str, hint: str = "", found: tuple[GuideContainer, ...] = ()
+    ) -> None:
+        super().__init__(message, hint)
+        self.found = found

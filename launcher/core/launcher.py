@@ -8,6 +8,7 @@ method is one thing a student or tutor asks for.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from launcher.core.operation import CancelToken, Progress, no_progress
 # window: each operation imports what it needs (see docs/how-it-works.md).
 if TYPE_CHECKING:
     from launcher.core.engine.discovery import Engine
+    from launcher.core.environments.guide_containers import GuideChoice
     from launcher.core.environments.start import StartResult
     from launcher.core.images.pull_progress import PullProgress
     from launcher.core.images.users import ImageUsers
@@ -152,10 +154,17 @@ class Launcher:
         folder: Path | None = None,
         *,
         create_folder: bool = False,
+        guide: GuideChoice | None = None,
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> StartResult:
+        """Start the course; ``guide`` says what to do with a container the student made
+        by hand from the course guide (None: ask, by raising ``GuideContainerFound``)."""
         from launcher.core.engine.advice import check_image_platform
+        from launcher.core.environments.guide_containers import (
+            GuideChoice,
+            settle_guide_containers,
+        )
         from launcher.core.environments.start import (
             StartRequest,
             engine_shares_host_files,
@@ -165,7 +174,11 @@ class Launcher:
 
         course = self.course(course_id)
         remembered = self.settings.course(course.id)
-        chosen = folder or remembered.folder
+        settled = settle_guide_containers(
+            self.engine.client, course, guide or GuideChoice.ASK, folder,
+            platform=sys.platform, progress=progress,
+        )  # fmt: skip
+        chosen = settled.folder or remembered.folder
         if chosen is None:
             raise WorkspaceError(
                 f"No folder is chosen for {course.display_name} yet.",
@@ -188,8 +201,9 @@ class Launcher:
             image_users=self._image_users,
         )  # fmt: skip
         warning = check_image_platform(self.engine.info, [result.image_platform])
-        if warning:
-            result = replace(result, notices=(*result.notices, warning))
+        if warning or settled.notices:
+            notices = (*settled.notices, *result.notices, *([warning] if warning else []))
+            result = replace(result, notices=notices)
         self.update_settings(
             lambda settings: with_course(
                 settings,

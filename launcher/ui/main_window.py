@@ -28,6 +28,7 @@ from launcher.core.catalogue.list_lines import RegistryFacts, list_lines
 from launcher.core.catalogue.model import Catalogue, merge_catalogues
 from launcher.core.environments.folder import default_folder
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
+from launcher.core.errors import GuideContainerFound
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
 from launcher.ui.actions.images import ImageActions
@@ -44,8 +45,10 @@ from launcher.ui.widgets.tray import Tray, tray_entries
 # Dialogs and operations that load the Docker SDK are imported when first used, so
 # the window appears before them (see docs/how-it-works.md, "Start-up").
 if TYPE_CHECKING:
+    from launcher.core.environments.guide_containers import GuideChoice
     from launcher.core.environments.start import StartResult
     from launcher.ui.dialogs.diagnostics import DiagnosticsDialog
+    from launcher.ui.dialogs.guide_container import GuideContainerQuestion
     from launcher.ui.dialogs.settings import SettingsDialog
 
 Opener = Callable[[str], None]
@@ -91,6 +94,7 @@ class MainWindow(QMainWindow):
         self.ready: dict[str, frozenset[str]] = {}
         self.errors: dict[str, tuple[str, str]] = {}
         self.notices: dict[str, str] = {}
+        self.guide_question: GuideContainerQuestion | None = None  # the last one asked
         self.installed: frozenset[str] | None = None  # None: not asked yet
         self.facts: dict[str, RegistryFacts] = {}  # asked of the registry once per engine
         self.facts_asked = False
@@ -303,6 +307,10 @@ class MainWindow(QMainWindow):
         self.relabel_courses()
 
     def start_selected(self) -> None:
+        self.start_answering(None)
+
+    def start_answering(self, guide: GuideChoice | None) -> None:
+        """Start the selected course, with the answer about a guide container, if asked."""
         course_id = self.selected_id()
         if course_id is None or self.runner.busy(f"env:{course_id}"):
             return
@@ -311,15 +319,24 @@ class MainWindow(QMainWindow):
             folder == self.folder_for(course_id) and self.launcher.folder_for(course_id) is None
         )
 
-        def work(report: Callable[[Any], None], cancel: CancelToken) -> StartResult:
-            return self.launcher.start(
-                course_id, folder, create_folder=is_default, progress=report, cancel=cancel
-            )
+        def work(
+            report: Callable[[Any], None], cancel: CancelToken
+        ) -> StartResult | GuideContainerFound:
+            try:
+                return self.launcher.start(course_id, folder, create_folder=is_default,
+                                           guide=guide, progress=report, cancel=cancel)  # fmt: skip
+            except GuideContainerFound as found:
+                return found  # a question for the student, asked on the GUI thread
 
         job = self.env_job(course_id, f"Starting {self.launcher.course(course_id).code}", work)
         job.succeeded.connect(lambda result: self._started(course_id, result))
 
-    def _started(self, course_id: str, result: StartResult) -> None:
+    def _started(self, course_id: str, result: StartResult | GuideContainerFound) -> None:
+        if isinstance(result, GuideContainerFound):
+            from launcher.ui.dialogs.guide_container import ask_about_guide_container
+
+            self.guide_question = ask_about_guide_container(self, result, self.start_answering)
+            return
         self.statuses[course_id] = result.status
         self.ready[course_id] = frozenset(e.name for e in result.endpoints)
         self.notices[course_id] = " ".join(result.notices)

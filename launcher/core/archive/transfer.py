@@ -49,6 +49,7 @@ from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.engine.stream import closed_on_cancel
 from launcher.core.errors import ArchiveError, DiskFull, ImageNotFound, UsageError
 from launcher.core.launcher import Launcher
+from launcher.core.local.destinations import check_can_write_file
 from launcher.core.local.files import sweep_stale_temporaries, temporary_prefix, write_text_atomic
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
@@ -135,6 +136,7 @@ def export_course(
     """Write the course's installed image and catalogue entry to ``target``."""
     cancel = cancel or CancelToken()
     target = target.expanduser().absolute()
+    check_can_write_file(target, "The export")
     _check_target(target, overwrite)
     with translate_engine_errors(f"exporting {course.display_name}"):
         try:

@@ -35,6 +35,7 @@ from launcher.core.engine import labels
 from launcher.core.engine.advice import describe
 from launcher.core.environments.containers import published_ports
 from launcher.core.errors import LauncherError
+from launcher.core.local.destinations import check_can_write_file
 from launcher.core.local.files import write_atomic
 from launcher.core.local.settings import settings_to_json
 from launcher.core.redaction import (
@@ -345,6 +346,7 @@ def write_support_bundle(
 ) -> Path:
     """Write the bundle to ``path`` (atomically) and return where it is."""
     path = path.expanduser().absolute()
+    check_can_write_file(path, "The support bundle")
     text = support_bundle_text(launcher, checks=checks, log_lines=log_lines)
     write_atomic(path, text.encode("utf-8"), mode=0o600)
     log.info("Support bundle written to %s", path)

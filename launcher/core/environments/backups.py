@@ -22,6 +22,7 @@ from launcher.core.catalogue.model import BackupSpec, Course
 from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.environments.containers import container_state, find_container
 from launcher.core.errors import LauncherError
+from launcher.core.local.destinations import check_can_write_in
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
 
@@ -67,6 +68,7 @@ def backup_databases(
     cancel = cancel or CancelToken()
     if not course.backups:
         raise BackupFailed(f"{course.display_name} has no databases to back up.")
+    check_can_write_in(target, "The backups")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target.mkdir(parents=True, exist_ok=True)
     made: list[BackupFile] = []
