@@ -94,7 +94,7 @@ def _cmd_catalogues(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.guide_containers import GuideChoice
+    from launcher.core.environments.guide_state import GuideChoice
 
     course = launcher.course(args.course)
     say(f"Starting {course.display_name}…")

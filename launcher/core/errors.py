@@ -5,10 +5,7 @@ The front ends show ``message`` and ``hint``; tracebacks go to the log file only
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from launcher.core.environments.guide_containers import GuideContainer
+from launcher.core.environments.guide_state import GuideContainer
 
 
 class LauncherError(Exception):

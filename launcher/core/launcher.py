@@ -27,7 +27,7 @@ from launcher.core.operation import CancelToken, Progress, no_progress
 # window: each operation imports what it needs (see docs/how-it-works.md).
 if TYPE_CHECKING:
     from launcher.core.engine.discovery import Engine
-    from launcher.core.environments.guide_containers import GuideChoice
+    from launcher.core.environments.guide_state import GuideChoice
     from launcher.core.environments.start import StartResult
     from launcher.core.images.pull_progress import PullProgress
     from launcher.core.images.users import ImageUsers
@@ -161,10 +161,8 @@ class Launcher:
         """Start the course; ``guide`` says what to do with a container the student made
         by hand from the course guide (None: ask, by raising ``GuideContainerFound``)."""
         from launcher.core.engine.advice import check_image_platform
-        from launcher.core.environments.guide_containers import (
-            GuideChoice,
-            settle_guide_containers,
-        )
+        from launcher.core.environments.guide_containers import settle_guide_containers
+        from launcher.core.environments.guide_state import GuideChoice
         from launcher.core.environments.start import (
             StartRequest,
             engine_shares_host_files,

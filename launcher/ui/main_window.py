@@ -45,7 +45,7 @@ from launcher.ui.widgets.tray import Tray, tray_entries
 # Dialogs and operations that load the Docker SDK are imported when first used, so
 # the window appears before them (see docs/how-it-works.md, "Start-up").
 if TYPE_CHECKING:
-    from launcher.core.environments.guide_containers import GuideChoice
+    from launcher.core.environments.guide_state import GuideChoice
     from launcher.core.environments.start import StartResult
     from launcher.ui.dialogs.diagnostics import DiagnosticsDialog
     from launcher.ui.dialogs.guide_container import GuideContainerQuestion

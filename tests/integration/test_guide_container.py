@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from launcher.core.engine import labels
-from launcher.core.environments.guide_containers import GuideChoice
+from launcher.core.environments.guide_state import GuideChoice
 from launcher.core.errors import GuideContainerFound
 from launcher.core.launcher import Launcher
 from tests.integration.conftest import folder_hashes, make_student_folder

@@ -11,7 +11,6 @@ one: the container stays, stopped, until its owner removes it.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
@@ -23,6 +22,7 @@ from launcher.core.catalogue.model import Course
 from launcher.core.engine import labels
 from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.environments.containers import find_container
+from launcher.core.environments.guide_state import GuideChoice, GuideContainer
 from launcher.core.errors import GuideContainerFound
 from launcher.core.images.reference import ImageReference, ImageReferenceError
 from launcher.core.operation import Progress, no_progress
@@ -30,33 +30,6 @@ from launcher.core.operation import Progress, no_progress
 STOP_TIMEOUT = 20  # seconds, as `docker stop` would wait and then some
 # Where Docker Desktop shows a Windows folder inside its VM: /run/desktop/mnt/host/c/…
 _DESKTOP_DRIVE_PREFIXES = ("/run/desktop/mnt/host/", "/host_mnt/")
-
-
-class GuideChoice(enum.Enum):
-    ASK = "ask"  # say what was found and stop there (GuideContainerFound)
-    ADOPT = "adopt"  # stop it and use its folder; it is kept
-    LEAVE = "leave"  # leave it as it is and start the launcher's own environment apart
-
-
-@dataclass(frozen=True)
-class GuideContainer:
-    id: str
-    name: str
-    image: str
-    running: bool
-    ports: tuple[int, ...]  # host ports it publishes
-    folder: Path | None  # the host folder it shares at the course workspace
-    reasons: tuple[str, ...]  # why it is taken for the course's: image, port, mount
-
-    def describe(self) -> str:
-        state = "running" if self.running else "stopped"
-        at = f", at port {', '.join(map(str, self.ports))}" if self.ports else ""
-        files = (
-            f", with your files in {self.folder}"
-            if self.folder
-            else ", with no folder of yours shared"
-        )
-        return f"the container “{self.name}” ({self.image}, {state}{at}){files}"
 
 
 def _repository(image: str) -> str | None:

@@ -10,7 +10,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
-from launcher.core.environments.guide_containers import GuideChoice
+from launcher.core.environments.guide_state import GuideChoice
 from launcher.core.errors import GuideContainerFound
 
 Answer = Callable[[GuideChoice], None]
