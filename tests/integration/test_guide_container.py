@@ -16,9 +16,9 @@ from launcher.core.engine import labels
 from launcher.core.environments.guide_state import GuideChoice
 from launcher.core.errors import GuideContainerFound
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import folder_hashes, make_student_folder
-from tests.integration.guide_setup import GUIDE_IMAGE, GUIDE_PORT, NOTEBOOK, GuideSetup
-from tests.integration.guide_setup import guide_setup as guide_setup  # the fixture
+from tests.helpers.folders import folder_hashes, make_student_folder
+from tests.helpers.guide import GUIDE_IMAGE, GUIDE_PORT, NOTEBOOK, GuideSetup
+from tests.helpers.guide import guide_setup as guide_setup  # the fixture
 from tests.testbed.testbed import TestbedState
 
 COURSE = "tm351-24j"  # the bundled catalogue's own entry: its image, port and workspace

@@ -14,8 +14,8 @@ import requests
 
 from launcher.core.environments.state import ServiceEndpoint
 from launcher.core.launcher import Launcher
-from tests.integration.conftest import make_student_folder
-from tests.tcp_states import time_wait_ports
+from tests.helpers.folders import make_student_folder
+from tests.helpers.tcp_states import time_wait_ports
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from launcher.core.local.destinations import HINT
 from launcher.ui.main_window import MainWindow
-from tests.ui.conftest import screenshot
+from tests.helpers.window import screenshot
 
 
 def test_export_under_a_file_is_refused_before_any_work(

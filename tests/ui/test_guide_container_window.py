@@ -9,9 +9,9 @@ from pytestqt.qtbot import QtBot
 
 from launcher.core.environments.state import EnvironmentState
 from launcher.ui.main_window import MainWindow
-from tests.integration.guide_setup import GUIDE_PORT, GuideSetup
-from tests.integration.guide_setup import guide_setup as guide_setup  # the fixture
-from tests.ui.conftest import screenshot
+from tests.helpers.guide import GUIDE_PORT, GuideSetup
+from tests.helpers.guide import guide_setup as guide_setup  # the fixture
+from tests.helpers.window import screenshot
 
 COURSE = "tm351-24j"
 

@@ -11,7 +11,7 @@ from launcher.core.environments.folder import check_folder
 from launcher.core.environments.ports import choose_port, port_is_free
 from launcher.core.environments.readiness import redact
 from launcher.core.errors import WorkspaceError
-from tests.tcp_states import time_wait_ports
+from tests.helpers.tcp_states import time_wait_ports
 
 
 def test_a_listening_port_is_not_free_and_the_next_one_is_chosen() -> None:

@@ -14,7 +14,7 @@ import docker
 import pytest
 import requests
 
-from tests.integration.conftest import make_student_folder
+from tests.helpers.folders import make_student_folder
 from tests.testbed.testbed import TestbedState
 
 GUIDE_IMAGE = "ousefulcoursecontainers/ou-tm351:24j"
