@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.launcher = launcher
         self.opener = opener
-        self.runner = runner or JobRunner(self)
+        self.runner = runner or JobRunner(self, log_file=launcher.paths.log_file)
         self.tray = Tray(self, use_tray=use_tray)
         self.tray.open_requested.connect(lambda course, service: self.open_service(service, course))
         self.tray.stop_requested.connect(self.stop_course)
