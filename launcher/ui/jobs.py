@@ -31,6 +31,16 @@ Work = Callable[[Callable[[Any], None], CancelToken], Any]
 WORKER_NICENESS = 10
 
 
+def env_key(course_id: str) -> str:
+    """The key of a course's environment jobs: one runs at a time per environment."""
+    return f"env:{course_id}"
+
+
+def plain(call: Callable[[], Any]) -> Work:
+    """Work for an operation that takes neither a progress callback nor a cancel token."""
+    return lambda _report, _cancel: call()
+
+
 def lower_this_threads_priority() -> None:
     """Make the calling worker thread yield to the GUI thread; never raises its priority."""
     if sys.platform == "linux":  # niceness is per thread on Linux; Qt's priorities are not
@@ -57,6 +67,11 @@ class Job(QObject):
         self._lock = threading.Lock()
         self._progress: Any = None
         self.running = False
+
+    @classmethod
+    def call(cls, key: str, title: str, call: Callable[[], Any]) -> Job:
+        """A job for work that takes neither a progress callback nor a cancel token."""
+        return cls(key, title, plain(call))
 
     def cancel(self) -> None:
         self.cancel_token.cancel()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from launcher.core.operation import CancelToken
-from launcher.ui.jobs import WORKER_NICENESS, Job, JobRunner
+from launcher.ui.jobs import WORKER_NICENESS, Job, JobRunner, plain
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="niceness is per thread on Linux only")
@@ -43,12 +43,12 @@ def test_jobs_run_niced_on_a_worker_thread(qtbot: QtBot, tmp_path: Path) -> None
 def test_an_unexpected_failure_names_the_launchers_own_log_file(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    def broken(_report: Any, _cancel: CancelToken) -> None:
+    def broken() -> None:
         raise RuntimeError("a bug, not a student's mistake")
 
     log_file = tmp_path / "elsewhere" / "launcher.log"
     runner = JobRunner(QApplication.instance(), log_file=log_file)
-    job = Job("probe", "Probing", broken)
+    job = Job("probe", "Probing", plain(broken))
     with qtbot.waitSignal(job.failed, timeout=10_000) as outcome:
         runner.submit(job)
     qtbot.waitUntil(lambda: not runner.any_active())
