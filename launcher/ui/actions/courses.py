@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 
 from launcher.core.operation import CancelToken
-from launcher.ui.actions.host import ActionHost, env_job
+from launcher.ui.actions.host import ActionHost, env_job, idle_selection
 from launcher.ui.jobs import Job, env_key, plain
 
 if TYPE_CHECKING:
@@ -28,8 +28,8 @@ class CourseActions(QObject):
 
     def start_selected(self) -> None:
         host = self.host
-        course_id = host.selected_id()
-        if course_id is None or host.runner.busy(env_key(course_id)):
+        course_id = idle_selection(host)
+        if course_id is None:
             return
         launcher = host.launcher
         folder = host.chosen_folder()

@@ -53,6 +53,14 @@ class ActionHost(Protocol):
     def stop_following_log(self) -> None: ...
 
 
+def idle_selection(host: ActionHost) -> str | None:
+    """The selected course, unless none is selected or its environment is busy."""
+    course_id = host.selected_id()
+    if course_id is None or host.runner.busy(env_key(course_id)):
+        return None
+    return course_id
+
+
 def env_job(host: ActionHost, course_id: str, title: str, work: Work) -> Job:
     """Run ``work`` as the course's job: one at a time per environment, shown on its
     page, its failure kept for the page, and the engine asked again when it ends."""

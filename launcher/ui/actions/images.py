@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from launcher.core.archive.format import SUFFIX
 from launcher.core.operation import CancelToken
 from launcher.core.text import human_size
-from launcher.ui.actions.host import ActionHost, env_job
-from launcher.ui.jobs import Job, env_key, plain
+from launcher.ui.actions.host import ActionHost, env_job, idle_selection
+from launcher.ui.jobs import Job, plain
 from launcher.ui.widgets.course_page import progress_parts
 
 if TYPE_CHECKING:
@@ -97,8 +97,8 @@ class ImageActions(QObject):
     # -- update --------------------------------------------------------------------
     def update_selected(self) -> Job | None:
         host = self.host
-        course_id = host.selected_id()
-        if course_id is None or host.runner.busy(env_key(course_id)):
+        course_id = idle_selection(host)
+        if course_id is None:
             return None
         launcher = host.launcher
         course = launcher.course(course_id)
@@ -176,8 +176,8 @@ class ImageActions(QObject):
         """Write the selected course's environment to one file (asks where if not told).
         The file dialog has already asked about replacing an existing file."""
         host = self.host
-        course_id = host.selected_id()
-        if course_id is None or host.runner.busy(env_key(course_id)):
+        course_id = idle_selection(host)
+        if course_id is None:
             return None
         target = target or self._ask_export_target(course_id)
         if target is None:

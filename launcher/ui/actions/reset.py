@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from launcher.core.operation import CancelToken
-from launcher.ui.actions.host import ActionHost, env_job
-from launcher.ui.jobs import Job, env_key, plain
+from launcher.ui.actions.host import ActionHost, env_job, idle_selection
+from launcher.ui.jobs import Job, plain
 
 if TYPE_CHECKING:
     from launcher.core.environments.reset import ResetResult
@@ -45,8 +45,8 @@ class TutorActions(QObject):
     def reset_selected(self) -> ResetDialog | None:
         """Ask first (what is kept, what is lost); the reset itself runs in a job."""
         host = self.host
-        course_id = host.selected_id()
-        if course_id is None or host.runner.busy(env_key(course_id)):
+        course_id = idle_selection(host)
+        if course_id is None:
             return None
         from launcher.ui.dialogs.reset import ResetDialog
 
