@@ -112,7 +112,7 @@ def open_window(config: dict[str, Any]) -> MainWindow:
     window = MainWindow(launcher, opener=lambda _url: None, use_tray=False)
     window.resize(1000, 700)
     window.show()
-    wait_until(lambda: window.engine_ok and bool(window.statuses), 60, "the engine")
+    wait_until(lambda: window.watch.engine_ok and bool(window.state.statuses), 60, "the engine")
     return window
 
 
@@ -143,10 +143,10 @@ def stall(config: dict[str, Any]) -> dict[str, Any]:
     parts = config.get("parts", ["pull", "start", "log"])  # all three unless told
     if "pull" in parts:
         window.select_course(pull)
-        window.install_selected()
+        window.course_actions.install_selected()
     if "start" in parts:
         window.select_course(start)
-        window.start_selected()
+        window.course_actions.start_selected()
     if "log" in parts:
         window.select_course(chatty)  # running: the window follows its log
     wait_until(
@@ -176,17 +176,17 @@ def stall(config: dict[str, Any]) -> dict[str, Any]:
             }
             for name, calls in spent.items()
         },
-        "errors": {k: list(v) for k, v in window.errors.items()},
+        "errors": {k: list(v) for k, v in window.state.errors.items()},
         "following_log": window.log.following,
     }
 
 
 def refresh(config: dict[str, Any]) -> dict[str, Any]:
     window = open_window(config)
-    window.refresh_timer.stop()  # only the refreshes asked for here
+    window.watch.refresh_timer.stop()  # only the refreshes asked for here
     arrived: list[float] = []
     drawing: list[float] = []
-    original = window._statuses_arrived
+    original = window.watch._statuses_arrived
 
     def timed_arrival(result: Any) -> None:
         started = time.perf_counter()
@@ -194,7 +194,7 @@ def refresh(config: dict[str, Any]) -> dict[str, Any]:
         drawing.append(time.perf_counter() - started)
         arrived.append(time.perf_counter())
 
-    window._statuses_arrived = timed_arrival  # type: ignore[method-assign]
+    window.watch._statuses_arrived = timed_arrival  # type: ignore[method-assign]
     totals: list[float] = []
     windows: list[tuple[float, float]] = []  # monotonic, to match the engine requests
     run_for(1)
@@ -207,7 +207,7 @@ def refresh(config: dict[str, Any]) -> dict[str, Any]:
         windows.append((mono, time.monotonic()))
         run_for(0.3)
     courses = len(window.launcher.catalogue)
-    running = len(window.running_ids())
+    running = len(window.state.running_ids())
     window.close()
     return {
         "refresh_s": totals,
@@ -229,10 +229,10 @@ def start(config: dict[str, Any]) -> dict[str, Any]:
 
     def press_start() -> float:
         began = time.perf_counter()
-        window.start_selected()
+        window.course_actions.start_selected()
         wait_until(lambda: not window.runner.busy(f"env:{course}"), 120, "the start")
-        if window.errors:
-            raise RuntimeError(f"the start failed: {window.errors}")
+        if window.state.errors:
+            raise RuntimeError(f"the start failed: {window.state.errors}")
         return time.perf_counter() - began
 
     times: list[float] = []

@@ -15,12 +15,12 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from launcher.core.errors import LauncherError
-from launcher.core.local.paths import app_paths
 from launcher.core.operation import Cancelled, CancelToken
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,16 @@ Work = Callable[[Callable[[Any], None], CancelToken], Any]
 # Jobs run niced: when the processors are busy (Docker unpacking a download, an
 # environment booting, a chatty log, all at once) the GUI thread is served first.
 WORKER_NICENESS = 10
+
+
+def env_key(course_id: str) -> str:
+    """The key of a course's environment jobs: one runs at a time per environment."""
+    return f"env:{course_id}"
+
+
+def plain(call: Callable[[], Any]) -> Work:
+    """Work for an operation that takes neither a progress callback nor a cancel token."""
+    return lambda _report, _cancel: call()
 
 
 def lower_this_threads_priority() -> None:
@@ -58,6 +68,11 @@ class Job(QObject):
         self._progress: Any = None
         self.running = False
 
+    @classmethod
+    def call(cls, key: str, title: str, call: Callable[[], Any]) -> Job:
+        """A job for work that takes neither a progress callback nor a cancel token."""
+        return cls(key, title, plain(call))
+
     def cancel(self) -> None:
         self.cancel_token.cancel()
 
@@ -71,8 +86,9 @@ class Job(QObject):
         with self._lock:
             return self._progress
 
-    def run_here(self) -> None:
-        """Run the work in the calling (worker) thread and emit the outcome."""
+    def run_here(self, log_file: Path) -> None:
+        """Run the work in the calling (worker) thread and emit the outcome; an
+        unexpected failure points the student at ``log_file``."""
         try:
             result = self.work(self.report, self.cancel_token)
         except Cancelled:
@@ -84,7 +100,7 @@ class Job(QObject):
             log.exception("%s failed unexpectedly", self.title)
             self.failed.emit(
                 f"Something went wrong while {self.title.lower()} ({type(exc).__name__}).",
-                f"The details are in {app_paths().log_file}; please send it to your tutor.",
+                f"The details are in {log_file}; please send it to your tutor.",
             )
         else:
             self.succeeded.emit(result)
@@ -93,14 +109,15 @@ class Job(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, log_file: Path) -> None:
         super().__init__()
         self.job = job
+        self.log_file = log_file
         self.setAutoDelete(True)
 
     def run(self) -> None:
         lower_this_threads_priority()
-        self.job.run_here()
+        self.job.run_here(self.log_file)
 
 
 class JobRunner(QObject):
@@ -109,8 +126,9 @@ class JobRunner(QObject):
     job_started = Signal(object)
     job_finished = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, log_file: Path) -> None:
         super().__init__(parent)
+        self.log_file = log_file  # the launcher's own, named when a job fails unexpectedly
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(8)
         self._queues: dict[str, deque[Job]] = {}
@@ -142,7 +160,7 @@ class JobRunner(QObject):
         self._active[key] = job
         job.running = True
         self.job_started.emit(job)
-        self.pool.start(_Runnable(job))
+        self.pool.start(_Runnable(job, self.log_file))
 
     def _finished(self, job: Job) -> None:
         job.running = False

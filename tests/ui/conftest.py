@@ -23,6 +23,6 @@ def window(
     qtbot: QtBot, launcher: Launcher, opener: CapturedOpener, clean_engine: docker.DockerClient
 ) -> Iterator[MainWindow]:
     main = open_window(qtbot, launcher, opener)
-    qtbot.waitUntil(lambda: main.engine_ok, timeout=15_000)
+    qtbot.waitUntil(lambda: main.watch.engine_ok, timeout=15_000)
     yield main
     main.close()

@@ -21,9 +21,9 @@ def test_export_under_a_file_is_refused_before_any_work(
 
     job = window.image_actions.export_selected(a_file / "test-jupyter.course.tar")
     assert job is not None
-    qtbot.waitUntil(lambda: "test-jupyter" in window.errors, timeout=30_000)
+    qtbot.waitUntil(lambda: "test-jupyter" in window.state.errors, timeout=30_000)
 
-    assert window.errors["test-jupyter"] == (
+    assert window.state.errors["test-jupyter"] == (
         f"The export cannot be saved in {a_file}: {a_file} is a file, not a folder.",
         HINT,
     )

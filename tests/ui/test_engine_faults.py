@@ -63,12 +63,12 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
     launcher = Launcher.open(catalogues=[str(course_catalogue)], engine=private_engine.docker_host)
     launcher.settings = type(launcher.settings)(open_browser=False)
     window = open_window(qtbot, launcher, opener)
-    window.engine_timer.setInterval(LOOK_MS)
-    window.refresh_timer.setInterval(LOOK_MS)
+    window.watch.engine_timer.setInterval(LOOK_MS)
+    window.watch.refresh_timer.setInterval(LOOK_MS)
     client = docker.DockerClient(base_url=private_engine.docker_host, timeout=60)
     try:
-        qtbot.waitUntil(lambda: window.engine_ok, timeout=15_000)
-        window.refresh_timer.setInterval(LOOK_MS)
+        qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
+        window.watch.refresh_timer.setInterval(LOOK_MS)
         window.select_course("test-jupyter")
 
         # 1. Killed during the download.
@@ -81,25 +81,25 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
         killed = time.monotonic()
         qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=20_000)
         noticed = time.monotonic() - killed
-        message, hint = window.errors["test-jupyter"]
+        message, hint = window.state.errors["test-jupyter"]
         assert message.startswith("Docker stopped while downloading"), message
         assert "Start Docker" in hint
         assert message in window.page.status_text.text()
         qtbot.waitUntil(lambda: banner_says_docker_stopped(window), timeout=10_000)
-        assert not window.engine_ok
+        assert not window.watch.engine_ok
         assert not window.page.start.isEnabled()
         stall = responsive(qtbot, window)
         assert stall < 0.5, f"the GUI thread stalled {stall:.2f} s while Docker was away"
         screenshot(window, "engine-killed-during-download")
 
         private_engine.start()  # nothing pressed: the window must notice by itself
-        qtbot.waitUntil(lambda: window.engine_ok, timeout=15_000)
+        qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5_000)
         qtbot.waitUntil(window.page.install.isEnabled, timeout=10_000)
         qtbot.mouseClick(window.page.install, LEFT)
         qtbot.waitUntil(lambda: window.runner.busy("env:test-jupyter"), timeout=5_000)
         qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=150_000)
-        assert "test-jupyter" not in window.errors, window.errors.get("test-jupyter")
+        assert "test-jupyter" not in window.state.errors, window.state.errors.get("test-jupyter")
 
         # 2. Killed while the environment starts (made, not answering yet).
         folder = make_student_folder(student_area, "gui-fault")
@@ -111,11 +111,11 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
         (made,) = client.containers.list(filters=ours)
         private_engine.kill()
         qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=20_000)
-        message, _hint = window.errors["test-jupyter"]
+        message, _hint = window.state.errors["test-jupyter"]
         assert message.startswith("Docker stopped while starting"), message
         qtbot.waitUntil(lambda: banner_says_docker_stopped(window), timeout=10_000)
         private_engine.start()
-        qtbot.waitUntil(lambda: window.engine_ok, timeout=15_000)
+        qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
         qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
         qtbot.mouseClick(window.page.start, LEFT)
         qtbot.waitUntil(
@@ -134,17 +134,17 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
         screenshot(window, "engine-killed-while-running")
 
         private_engine.start()
-        qtbot.waitUntil(lambda: window.engine_ok, timeout=15_000)
+        qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5_000)
-        qtbot.waitUntil(lambda: "test-jupyter" in window.statuses, timeout=10_000)
+        qtbot.waitUntil(lambda: "test-jupyter" in window.state.statuses, timeout=10_000)
         # The engine stopped the container when it died (no live-restore); it is found
         # again by its labels and started as it was: the same container, not a second.
         qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
         qtbot.mouseClick(window.page.start, LEFT)
         qtbot.waitUntil(
             lambda: (
-                window.statuses.get("test-jupyter") is not None
-                and window.statuses["test-jupyter"].state == EnvironmentState.RUNNING
+                window.state.statuses.get("test-jupyter") is not None
+                and window.state.statuses["test-jupyter"].state == EnvironmentState.RUNNING
                 and window.page.service_buttons["Jupyter"][0].isEnabled()
             ),
             timeout=120_000,

@@ -39,7 +39,7 @@ def test_install_start_open_stop(
     qtbot.waitUntil(lambda: bool(fractions) and 0 < fractions[-1] < 1, timeout=60_000)
     screenshot(window, "installing")
     qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=180_000)
-    assert "test-jupyter" not in window.errors
+    assert "test-jupyter" not in window.state.errors
     assert fractions[-1] == 1.0
     assert fractions == sorted(fractions)
 
@@ -47,7 +47,7 @@ def test_install_start_open_stop(
     assert window.page.start.isEnabled()
     qtbot.mouseClick(window.page.start, _LEFT)
     qtbot.waitUntil(lambda: window.page.service_buttons["Jupyter"][0].isEnabled(), timeout=120_000)
-    assert window.statuses["test-jupyter"].state == EnvironmentState.RUNNING
+    assert window.state.statuses["test-jupyter"].state == EnvironmentState.RUNNING
     qtbot.waitUntil(lambda: window.page.log_view.blockCount() > 1, timeout=30_000)
     screenshot(window, "running")
     token = window.launcher.token("test-jupyter")
@@ -59,7 +59,7 @@ def test_install_start_open_stop(
     assert "token=" in opener.urls[0]
     assert requests.get(opener.urls[0], timeout=10).status_code == 200
 
-    window.open_terminal()  # Course > Open terminal: Jupyter's terminal, logged in
+    window.course_actions.open_terminal()  # Course > Open terminal: Jupyter's terminal, logged in
     qtbot.waitUntil(lambda: len(opener.urls) == 2, timeout=10_000)
     assert "/terminals/1?token=" in opener.urls[1]
     terminal = requests.get(opener.urls[1], timeout=10)
@@ -67,7 +67,8 @@ def test_install_start_open_stop(
 
     qtbot.mouseClick(window.page.stop, _LEFT)
     qtbot.waitUntil(
-        lambda: window.statuses["test-jupyter"].state == EnvironmentState.STOPPED, timeout=60_000
+        lambda: window.state.statuses["test-jupyter"].state == EnvironmentState.STOPPED,
+        timeout=60_000,
     )
     assert not window.page.service_buttons["Jupyter"][0].isEnabled()
     assert window.page.start.isEnabled()

@@ -25,8 +25,8 @@ def test_start_asks_then_adopts_the_guides_container(
     qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
     window.page.start.click()
 
-    qtbot.waitUntil(lambda: window.guide_question is not None, timeout=30_000)
-    question = window.guide_question
+    qtbot.waitUntil(lambda: window.course_actions.guide_question is not None, timeout=30_000)
+    question = window.course_actions.guide_question
     assert question is not None and question.isVisible()
     text = question.text()
     assert "tm351vce" in text and str(guide_setup.folder) in text and "does not delete" in text
@@ -38,15 +38,15 @@ def test_start_asks_then_adopts_the_guides_container(
     question.adopt_button.click()
     qtbot.waitUntil(
         lambda: (
-            window.statuses.get(COURSE) is not None
-            and window.statuses[COURSE].state == EnvironmentState.RUNNING
+            window.state.statuses.get(COURSE) is not None
+            and window.state.statuses[COURSE].state == EnvironmentState.RUNNING
         ),
         timeout=120_000,
     )
-    status = window.statuses[COURSE]
+    status = window.state.statuses[COURSE]
     assert status.folder == str(guide_setup.folder)
     assert status.ports[8888] == GUIDE_PORT
-    assert COURSE not in window.errors
-    assert "“tm351vce” is stopped and kept" in window.notices[COURSE]
+    assert COURSE not in window.state.errors
+    assert "“tm351vce” is stopped and kept" in window.state.notices[COURSE]
     assert clean_engine.containers.get(guide_setup.container).status == "exited"
     assert launcher.settings.course(COURSE).folder == guide_setup.folder

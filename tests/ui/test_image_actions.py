@@ -59,7 +59,7 @@ def test_list_tells_installed_size_and_update_then_update_from_the_menu(
     window = open_window(qtbot, launcher, opener)
     try:
         qtbot.waitUntil(
-            lambda: {UPDATE_COURSE_ID, "test-jupyter"} <= window.facts.keys(), timeout=30_000
+            lambda: {UPDATE_COURSE_ID, "test-jupyter"} <= window.state.facts.keys(), timeout=30_000
         )
         assert list_line(window, UPDATE_COURSE_ID) == "Installed · update available"
         expected = human_size(registry_layer_total(testbed, testbed.images["jupyter"]))
@@ -69,7 +69,7 @@ def test_list_tells_installed_size_and_update_then_update_from_the_menu(
 
         window.image_actions.update_action.trigger()
         qtbot.waitUntil(lambda: window.image_actions.removal_question is not None, timeout=120_000)
-        assert UPDATE_COURSE_ID not in window.errors
+        assert UPDATE_COURSE_ID not in window.state.errors
         name = launcher.course(UPDATE_COURSE_ID).display_name
         assert (
             window.statusBar().currentMessage().startswith(f"Updated {name} to the newest version.")
@@ -104,7 +104,7 @@ def test_export_and_import_from_the_menu(
     job = window.image_actions.export_selected(target)
     assert job is not None
     qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=120_000)
-    assert "test-jupyter" not in window.errors
+    assert "test-jupyter" not in window.state.errors
     message = window.statusBar().currentMessage()
     course = window.launcher.course("test-jupyter")
     assert message.startswith(f"Exported {course.display_name} to {target} (")

@@ -229,7 +229,7 @@ def test_diagnostics_show_versions_engine_and_log_and_copy(
 def test_diagnostics_with_the_engine(qtbot: QtBot, launcher: Launcher) -> None:
     main = open_window(qtbot, launcher, CapturedOpener())
     try:
-        qtbot.waitUntil(lambda: main.engine_ok, timeout=15_000)
+        qtbot.waitUntil(lambda: main.watch.engine_ok, timeout=15_000)
         text = main.show_diagnostics().text.toPlainText()
         engine = launcher.connected_engine
         assert engine is not None

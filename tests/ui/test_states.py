@@ -47,7 +47,7 @@ def test_docker_missing_then_started_is_noticed_by_itself(
         catalogues=[str(course_catalogue)], engine=f"unix://{late_engine.path}"
     )
     window = open_window(qtbot, launcher, opener)
-    window.engine_timer.setInterval(300)  # the real one waits 5 s between looks
+    window.watch.engine_timer.setInterval(300)  # the real one waits 5 s between looks
     try:
         qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
         assert window.banner.isVisible()
@@ -55,9 +55,9 @@ def test_docker_missing_then_started_is_noticed_by_itself(
         assert not window.page.start.isEnabled()
         screenshot(window, "engine-missing")
         late_engine.start()  # Docker Desktop finishes starting
-        qtbot.waitUntil(lambda: window.engine_ok, timeout=10_000)
+        qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=10_000)
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5_000)
-        qtbot.waitUntil(lambda: "test-jupyter" in window.statuses, timeout=10_000)
+        qtbot.waitUntil(lambda: "test-jupyter" in window.state.statuses, timeout=10_000)
         qtbot.waitUntil(lambda: window.page.start.isEnabled(), timeout=5_000)
     finally:
         window.close()
@@ -73,10 +73,10 @@ def test_retry_button_checks_again(
     window = open_window(qtbot, launcher, opener)
     try:
         qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
-        window.engine_timer.stop()  # only the button may find it now
+        window.watch.engine_timer.stop()  # only the button may find it now
         late_engine.start()
         qtbot.mouseClick(window.banner.retry, LEFT)
-        qtbot.waitUntil(lambda: window.engine_ok, timeout=10_000)
+        qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=10_000)
     finally:
         window.close()
         launcher.close()
@@ -93,14 +93,14 @@ def test_retry_while_a_search_is_ending_looks_again(
     window = open_window(qtbot, launcher, opener)
     try:
         qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
-        window.engine_timer.stop()
-        window.engine_timer.setInterval(600_000)  # only the Retry may find it
-        window.check_engine()  # a search that finds nothing …
+        window.watch.engine_timer.stop()
+        window.watch.engine_timer.setInterval(600_000)  # only the Retry may find it
+        window.watch.check_engine()  # a search that finds nothing …
         assert window.runner.pool.waitForDone(10_000)  # … ended, its signals not yet handled
         assert window.runner.busy("engine")
         late_engine.start()
-        window.check_engine()  # Retry, at that moment
-        qtbot.waitUntil(lambda: window.engine_ok, timeout=10_000)
+        window.watch.check_engine()  # Retry, at that moment
+        qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=10_000)
     finally:
         window.close()
         launcher.close()
@@ -122,7 +122,7 @@ def test_second_service_open_button(
     assert "token" not in opener.urls[-1]
     page = requests.get(opener.urls[-1], timeout=10)
     assert "Course database UI" in page.text
-    assert window.statuses["test-multi"].state == EnvironmentState.RUNNING
+    assert window.state.statuses["test-multi"].state == EnvironmentState.RUNNING
 
 
 def test_cancel_during_install(
@@ -136,7 +136,7 @@ def test_cancel_during_install(
     qtbot.waitUntil(lambda: not window.runner.busy("env:test-multi"), timeout=30_000)
     qtbot.waitUntil(window.page.install.isEnabled, timeout=5_000)
     assert "Cancelled" in window.statusBar().currentMessage()
-    assert "test-multi" not in window.errors
+    assert "test-multi" not in window.state.errors
     with pytest.raises(docker.errors.ImageNotFound):
         clean_engine.images.get(window.launcher.course("test-multi").image)
 
@@ -149,8 +149,8 @@ def test_error_is_a_sentence_with_a_next_step(
     (student_area / "a-file").write_text("not a folder")
     qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
     qtbot.mouseClick(window.page.start, LEFT)
-    qtbot.waitUntil(lambda: "test-jupyter" in window.errors, timeout=10_000)
-    message, hint = window.errors["test-jupyter"]
+    qtbot.waitUntil(lambda: "test-jupyter" in window.state.errors, timeout=10_000)
+    message, hint = window.state.errors["test-jupyter"]
     assert "is a file" in message and hint
     qtbot.waitUntil(lambda: "is a file" in window.page.status_text.text(), timeout=5_000)
     assert hint in window.page.status_text.text()

@@ -113,7 +113,7 @@ def test_closing_while_running_keeps_the_app_in_the_tray_and_says_so_once(
     window = engineless_window
     closed: list[bool] = []
     window.closed.connect(lambda: closed.append(True))
-    window.statuses = {FIRST.id: running(FIRST.id)}
+    window.state.statuses = {FIRST.id: running(FIRST.id)}
     window.close()
     assert not window.isVisible() and not closed
     assert window.tray.messages == [TRAY_NOTICE]
@@ -124,7 +124,7 @@ def test_closing_while_running_keeps_the_app_in_the_tray_and_says_so_once(
     assert window.tray.messages == [TRAY_NOTICE]  # once is enough
 
     window.bring_forward()
-    window.statuses = {}  # nothing runs: closing is quitting
+    window.state.statuses = {}  # nothing runs: closing is quitting
     window.close()
     assert closed == [True]
 
@@ -138,7 +138,7 @@ def test_quit_asks_and_cancel_keeps_everything(qtbot: QtBot, engineless_window: 
         return QuitChoice.CANCEL
 
     window.leaving.ask = answer
-    window.statuses = {FIRST.id: running(FIRST.id)}
+    window.state.statuses = {FIRST.id: running(FIRST.id)}
     window.quit_app()
     assert asked == [[FIRST.display_name]]
     assert window.isVisible()

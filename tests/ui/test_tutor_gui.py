@@ -36,8 +36,8 @@ def test_reset_with_databases_from_the_dialog(
     window.select_course("test-db")
     qtbot.waitUntil(
         lambda: (
-            window.statuses.get("test-db") is not None
-            and window.statuses["test-db"].state == EnvironmentState.RUNNING
+            window.state.statuses.get("test-db") is not None
+            and window.state.statuses["test-db"].state == EnvironmentState.RUNNING
         ),
         timeout=30_000,
     )
@@ -70,12 +70,12 @@ def test_reset_with_databases_from_the_dialog(
     qtbot.waitUntil(lambda: not window.runner.busy("env:test-db"), timeout=180_000)
     steps = ("Backing up", "Removing the old environment", "Resetting", "Starting", "Waiting")
     assert any(step in t for t in shown for step in steps), set(shown)  # progress was shown
-    assert "test-db" not in window.errors, window.errors.get("test-db")
+    assert "test-db" not in window.state.errors, window.state.errors.get("test-db")
     backups = [p for p in (folder / "backups").glob("*") if p.is_file()]
     assert len(backups) == 1 and backups[0].stat().st_size > 0
     assert backups[0].name in window.statusBar().currentMessage()
     assert launcher.status("test-db").state == EnvironmentState.RUNNING
-    assert window.statuses["test-db"].state == EnvironmentState.RUNNING
+    assert window.state.statuses["test-db"].state == EnvironmentState.RUNNING
     assert folder_hashes(folder) == before
     screenshot(window, "reset-done")
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -27,13 +28,14 @@ from PySide6.QtWidgets import (
 from launcher.core.archive.format import SUFFIX
 from launcher.core.operation import CancelToken
 from launcher.core.text import human_size
-from launcher.ui.jobs import Job
+from launcher.ui.actions.host import ActionHost, env_job, idle_selection
+from launcher.ui.jobs import Job, plain
 from launcher.ui.widgets.course_page import progress_parts
 
 if TYPE_CHECKING:
     from launcher.core.archive.transfer import ExportResult, ImportResult
+    from launcher.core.images.inventory import RemovalResult
     from launcher.core.images.update import UpdateResult
-    from launcher.ui.main_window import MainWindow
 
 FILE_FILTER = f"Course environments (*{SUFFIX});;All files (*)"
 IMPORT_KEY = "import"
@@ -72,9 +74,10 @@ class ImportStrip(QWidget):
 
 
 class ImageActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, host: ActionHost, window: QMainWindow) -> None:
         super().__init__(window)
-        self.window = window
+        self.host = host
+        self.window = window  # where the questions appear, and the import's strip
         self.strip = ImportStrip(window)
         window.statusBar().addPermanentWidget(self.strip)
         self.strip.cancel.clicked.connect(self.cancel_import)
@@ -91,34 +94,30 @@ class ImageActions(QObject):
     def actions(self) -> list[QAction]:
         return [self.update_action, self.export_action, self.import_action]
 
-    def _say(self, text: str, timeout_ms: int = 0) -> None:
-        self.window.statusBar().showMessage(text, timeout_ms)
-
     # -- update --------------------------------------------------------------------
     def update_selected(self) -> Job | None:
-        window = self.window
-        course_id = window.selected_id()
-        if course_id is None or window.runner.busy(f"env:{course_id}"):
+        host = self.host
+        course_id = idle_selection(host)
+        if course_id is None:
             return None
-        course = window.launcher.course(course_id)
-        launcher = window.launcher
+        launcher = host.launcher
+        course = launcher.course(course_id)
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> UpdateResult:
             from launcher.core.images.update import update_course
 
             return update_course(launcher, course_id, progress=report, cancel=cancel)
 
-        job = window.env_job(course_id, f"Updating {course.code}", work)
+        job = env_job(host, course_id, f"Updating {course.code}", work)
         job.succeeded.connect(lambda result: self._updated(course_id, result))
         return job
 
     def _updated(self, course_id: str, result: UpdateResult) -> None:
         from launcher.core.images.update import update_summary
 
-        window = self.window
-        course = window.launcher.course(course_id)
-        window.forget_registry_facts(course_id)
-        self._say(" ".join(update_summary(result, course.display_name)))
+        course = self.host.launcher.course(course_id)
+        self.host.state.forget_facts(course_id)
+        self.host.say(" ".join(update_summary(result, course.display_name)))
         if result.updated and result.old_id is not None and result.old_image is None:
             self._offer_removal(course_id, result.old_id)
 
@@ -146,16 +145,16 @@ class ImageActions(QObject):
         return box
 
     def _remove_old(self, course_id: str, old_id: str) -> None:
-        launcher = self.window.launcher
+        launcher = self.host.launcher
 
-        def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
+        def remove() -> RemovalResult:
             from launcher.core.images.inventory import remove_image_version
 
             return remove_image_version(launcher.engine.client, old_id, launcher.catalogue)
 
-        job = self.window.env_job(course_id, "Removing the old version", work)
+        job = env_job(self.host, course_id, "Removing the old version", plain(remove))
         job.succeeded.connect(
-            lambda removal: self._say(
+            lambda removal: self.host.say(
                 f"The old version was removed ({human_size(removal.freed)})."
                 if removal.removed
                 else f"The old version was kept: {removal.reason}."
@@ -176,15 +175,15 @@ class ImageActions(QObject):
     def export_selected(self, target: Path | None = None) -> Job | None:
         """Write the selected course's environment to one file (asks where if not told).
         The file dialog has already asked about replacing an existing file."""
-        window = self.window
-        course_id = window.selected_id()
-        if course_id is None or window.runner.busy(f"env:{course_id}"):
+        host = self.host
+        course_id = idle_selection(host)
+        if course_id is None:
             return None
         target = target or self._ask_export_target(course_id)
         if target is None:
             return None
-        course = window.launcher.course(course_id)
-        launcher = window.launcher
+        launcher = host.launcher
+        course = launcher.course(course_id)
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ExportResult:
             from launcher.core.archive.transfer import export_course
@@ -194,9 +193,9 @@ class ImageActions(QObject):
                 progress=report, cancel=cancel,
             )  # fmt: skip
 
-        job = window.env_job(course_id, f"Exporting {course.code}", work)
+        job = env_job(host, course_id, f"Exporting {course.code}", work)
         job.succeeded.connect(
-            lambda result: self._say(
+            lambda result: self.host.say(
                 f"Exported {course.display_name} to {result.path} "
                 f"({human_size(result.size)}). On another computer, use Course ▸ Import "
                 "from a file… with this file: it starts without any download."
@@ -213,13 +212,13 @@ class ImageActions(QObject):
         return Path(chosen) if chosen else None
 
     def import_file(self, source: Path | None = None) -> Job | None:
-        window = self.window
-        if window.runner.busy(IMPORT_KEY):
+        host = self.host
+        if host.runner.busy(IMPORT_KEY):
             return None
         source = source or self._ask_import_source()
         if source is None:
             return None
-        launcher = window.launcher
+        launcher = host.launcher
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ImportResult:
             from launcher.core.archive.transfer import import_course
@@ -228,33 +227,33 @@ class ImageActions(QObject):
 
         job = Job(IMPORT_KEY, f"Importing {source.name}", work)
         job.succeeded.connect(self._imported)
-        job.failed.connect(lambda message, hint: self._say(f"{message} {hint}"))
-        job.cancelled.connect(lambda: self._say("Import cancelled. Nothing was added.", 8000))
+        job.failed.connect(lambda message, hint: host.say(f"{message} {hint}"))
+        job.cancelled.connect(lambda: host.say("Import cancelled. Nothing was added.", 8000))
         job.done.connect(lambda: self.strip.show_job(None))
-        window.statusBar().clearMessage()  # an earlier message would cover the progress
-        window.runner.submit(job)
+        self.window.statusBar().clearMessage()  # an earlier message would cover the progress
+        host.runner.submit(job)
         self.strip.show_job(job)
         return job
 
     def cancel_import(self) -> None:
-        job = self.window.runner.active(IMPORT_KEY)
+        job = self.host.runner.active(IMPORT_KEY)
         if job is not None:
             job.cancel()
 
     def _imported(self, result: ImportResult) -> None:
-        window = self.window
+        host = self.host
         course = result.course
-        window.catalogue_changed()
-        window.select_course(course.id)
-        window.forget_registry_facts(course.id)
+        host.catalogue_changed()
+        host.select_course(course.id)
+        host.state.forget_facts(course.id)
         text = f"Imported {course.display_name}: it starts without any download."
         if result.catalogue_file is not None:
             text += " It was added to your courses."
-        self._say(" ".join([text, *result.notices]))
-        window.refresh()
+        host.say(" ".join([text, *result.notices]))
+        host.refresh()
 
     def redraw(self) -> None:
         """Called by the window's draw timer."""
-        job = self.window.runner.active(IMPORT_KEY)
+        job = self.host.runner.active(IMPORT_KEY)
         if job is not None:
             self.strip.show_job(job)

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from launcher import APP_NAME
+from launcher.ui.actions.courses import CourseActions
+from launcher.ui.actions.host import ActionHost
 from launcher.ui.widgets.tray import Tray
-
-if TYPE_CHECKING:
-    from launcher.ui.main_window import MainWindow
 
 TRAY_NOTICE = (
     "Course Launcher is still running here, and so is your environment. "
@@ -76,10 +74,14 @@ AskQuit = Callable[[QWidget | None, Sequence[str]], QuitChoice]
 class QuitFlow(QObject):
     """Decides what closing the window and Quit do; the window does the work."""
 
-    def __init__(self, window: MainWindow, tray: Tray) -> None:
+    def __init__(
+        self, host: ActionHost, window: QWidget, tray: Tray, courses: CourseActions
+    ) -> None:
         super().__init__(window)
+        self.host = host
         self.window = window
         self.tray = tray
+        self.courses = courses
         self.ask: AskQuit = ask_quit  # tests answer the question themselves
         self.quitting = False  # Quit was chosen (or nothing runs): close for good
         self._told = False
@@ -87,7 +89,7 @@ class QuitFlow(QObject):
 
     def stay_in_tray(self) -> bool:
         """On close: hide in the tray instead, when an environment runs (True)."""
-        if self.quitting or not self.tray.in_use or not self.window.running_ids():
+        if self.quitting or not self.tray.in_use or not self.host.state.running_ids():
             return False
         self.window.hide()
         if not self._told:
@@ -98,9 +100,9 @@ class QuitFlow(QObject):
     def quit(self) -> None:
         if self._stopping:
             return  # already stopping them, then quitting
-        running = self.window.running_ids()
+        running = self.host.state.running_ids()
         if running:
-            names = [self.window.launcher.course(c).display_name for c in running]
+            names = [self.host.launcher.course(c).display_name for c in running]
             choice = self.ask(self.window, names)
             if choice is QuitChoice.CANCEL:
                 return
@@ -111,9 +113,9 @@ class QuitFlow(QObject):
 
     def _stop_then_quit(self, course_ids: list[str]) -> None:
         self._stopping = set(course_ids)
-        self.window.statusBar().showMessage("Stopping your environments, then quitting…")
+        self.host.say("Stopping your environments, then quitting…")
         for course_id in course_ids:
-            job = self.window.stop_course(course_id)
+            job = self.courses.stop_course(course_id)
             job.done.connect(lambda c=course_id: self._stopped(c))
 
     def _stopped(self, course_id: str) -> None:

@@ -19,14 +19,11 @@ from PySide6.QtWidgets import (
 
 from launcher.core.catalogue.model import Course
 from launcher.core.environments.backups import backups_folder
+from launcher.ui.widgets.html import escape
 
 
 def _bullets(title: str, items: list[str]) -> str:
     return f"<p><b>{title}</b></p><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class ResetDialog(QDialog):
@@ -38,7 +35,7 @@ class ResetDialog(QDialog):
         self.setAccessibleName(f"Reset {course.display_name}")
         self.setMinimumWidth(600)
         intro = QLabel(
-            f"Reset makes the environment of {_escape(course.display_name)} new again from its "
+            f"Reset makes the environment of {escape(course.display_name)} new again from its "
             "image, with the same folder, ports and token, and starts it.",
             self,
         )
@@ -84,7 +81,7 @@ class ResetDialog(QDialog):
         return bool(self.course.volumes) and self.databases.isChecked()
 
     def _describe(self) -> None:
-        folder = _escape(str(self.folder))
+        folder = escape(str(self.folder))
         kept = [f"Your folder <b>{folder}</b> and every file in it: they are not touched."]
         lost = [
             "Anything changed inside the environment outside your folder: installed packages, "
@@ -94,7 +91,7 @@ class ResetDialog(QDialog):
             if self.databases_chosen():
                 lost.append(
                     "The databases: they are made new from the course's starting data. "
-                    f"A backup is saved first in <b>{_escape(str(backups_folder(self.folder)))}"
+                    f"A backup is saved first in <b>{escape(str(backups_folder(self.folder)))}"
                     "</b>, and nothing is changed if that backup fails."
                 )
             else:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from launcher.core.catalogue.model import Course
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
+from launcher.ui.widgets.html import escape_lines
 
 LOG_LINES = 1000  # the log panel keeps the newest lines only
 
@@ -192,11 +193,11 @@ class CoursePage(QWidget):
         self.progress.setValue(1000 if env == EnvironmentState.RUNNING else 0)
         if state.error is not None:
             message, hint = state.error
-            self.status_text.setText(f"<b>{_escape(message)}</b><br>{_escape(hint)}")
+            self.status_text.setText(f"<b>{escape_lines(message)}</b><br>{escape_lines(hint)}")
         elif env == EnvironmentState.RUNNING:
-            extra = f"<br>{_escape(state.notice)}" if state.notice else ""
+            extra = f"<br>{escape_lines(state.notice)}" if state.notice else ""
             self.status_text.setText(
-                f"Running. Your files are in {_escape(str(state.folder))}.{extra}"
+                f"Running. Your files are in {escape_lines(str(state.folder))}.{extra}"
             )
         elif env is None:
             self.status_text.setText("Waiting for Docker…")
@@ -210,12 +211,6 @@ class CoursePage(QWidget):
     def append_log(self, lines: list[str]) -> None:
         if lines:
             self.log_view.appendPlainText("\n".join(lines))
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
-    )
 
 
 def progress_parts(progress: object) -> tuple[str, float | None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from launcher.ui.widgets.html import escape
+
 
 class EngineBanner(QFrame):
     retry_requested = Signal()
@@ -39,19 +41,15 @@ class EngineBanner(QFrame):
         self.show()
 
     def show_problem(self, message: str, hint: str) -> None:
-        self.title.setText(f"<b>{_escape(message)}</b>")
+        self.title.setText(f"<b>{escape(message)}</b>")
         self.detail.setText(_linkify(hint))
         self.retry.setEnabled(True)
         self.show()
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _linkify(text: str) -> str:
     lines = []
-    for line in _escape(text).split("\n"):
+    for line in escape(text).split("\n"):
         words = []
         for word in line.split(" "):
             bare = word.rstrip(".,;)")

@@ -1,0 +1,145 @@
+"""What the course page's buttons, the Course menu and the tray do to one course:
+start, stop, install, cancel, and open or copy a service's address (or the terminal).
+Each runs as a job; what it learns goes to the window's state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+from launcher.core.errors import GuideContainerFound
+from launcher.core.operation import CancelToken
+from launcher.ui.actions.host import ActionHost, env_job, idle_selection
+from launcher.ui.jobs import Job, env_key, plain
+
+if TYPE_CHECKING:
+    from launcher.core.environments.guide_state import GuideChoice
+    from launcher.core.environments.start import StartResult
+    from launcher.ui.dialogs.guide_container import GuideContainerQuestion
+
+Opener = Callable[[str], None]
+
+
+class CourseActions(QObject):
+    def __init__(self, host: ActionHost, opener: Opener, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.opener = opener
+        self.parent_widget = parent  # where questions appear
+        self.guide_question: GuideContainerQuestion | None = None  # the last one asked
+
+    def start_selected(self) -> None:
+        self.start_answering(None)
+
+    def start_answering(self, guide: GuideChoice | None) -> None:
+        """Start the selected course, with the answer about a guide container, if asked."""
+        host = self.host
+        course_id = idle_selection(host)
+        if course_id is None:
+            return
+        launcher = host.launcher
+        folder = host.chosen_folder()
+        is_default = folder == host.folder_for(course_id) and launcher.folder_for(course_id) is None
+
+        def work(
+            report: Callable[[Any], None], cancel: CancelToken
+        ) -> StartResult | GuideContainerFound:
+            try:
+                return launcher.start(course_id, folder, create_folder=is_default,
+                                      guide=guide, progress=report, cancel=cancel)  # fmt: skip
+            except GuideContainerFound as found:
+                return found  # a question for the student, asked on the GUI thread
+
+        job = env_job(host, course_id, f"Starting {launcher.course(course_id).code}", work)
+        job.succeeded.connect(lambda result: self._started(course_id, result))
+
+    def _started(self, course_id: str, result: StartResult | GuideContainerFound) -> None:
+        if isinstance(result, GuideContainerFound):
+            from launcher.ui.dialogs.guide_container import ask_about_guide_container
+
+            self.guide_question = ask_about_guide_container(
+                self.parent_widget, result, self.start_answering
+            )
+            return
+        self.host.state.environment_started(course_id, result)
+        if self.host.launcher.settings.open_browser and result.endpoints:
+            self.open_service(result.endpoints[0].name)
+
+    def stop_selected(self) -> None:
+        course_id = self.host.selected_id()
+        if course_id is not None:
+            self.stop_course(course_id)
+
+    def stop_course(self, course_id: str) -> Job:
+        host = self.host
+        if course_id == host.selected_id():
+            host.stop_following_log()
+        launcher = host.launcher
+        return env_job(host, course_id, "Stopping", plain(lambda: launcher.stop(course_id)))
+
+    def install_selected(self) -> None:
+        host = self.host
+        course_id = host.selected_id()
+        if course_id is None:
+            return
+        launcher = host.launcher
+        title = f"Installing {launcher.course(course_id).code}"
+        env_job(host, course_id, title, lambda r, c: launcher.install(course_id, r, c))
+
+    def cancel_selected(self) -> None:
+        course_id = self.host.selected_id()
+        job = self.host.runner.active(env_key(course_id)) if course_id else None
+        if job is not None:
+            job.cancel()
+
+    # -- services ------------------------------------------------------------------
+    def _with_service_url(
+        self, name: str, course_id: str | None, then: Callable[[str], None]
+    ) -> None:
+        """Ask the engine for the service's address in a job, then call ``then`` with it."""
+        course_id = course_id or self.host.selected_id()
+        if course_id is None:
+            return
+        launcher = self.host.launcher
+        job = Job.call(
+            f"address:{course_id}",
+            f"Finding the address of {name}",
+            lambda: launcher.service_url(course_id, name),
+        )
+        job.succeeded.connect(lambda url: then(str(url)) if url else None)
+        job.failed.connect(lambda message, hint: self.host.say(f"{message} {hint}"))
+        self.host.runner.submit(job)
+
+    def open_terminal(self) -> None:
+        """Jupyter's terminal in the browser (a platform terminal is not started yet)."""
+        course_id = self.host.selected_id()
+        if course_id is None:
+            return
+        launcher = self.host.launcher
+        job = Job.call(f"address:{course_id}", "Finding the terminal",
+                       lambda: launcher.terminal_url(course_id))  # fmt: skip
+        job.succeeded.connect(lambda url: self._open_url(str(url)))
+        job.failed.connect(lambda message, hint: self.host.say(f"{message} {hint}"))
+        self.host.runner.submit(job)
+
+    def open_service(self, name: str, course_id: str | None = None) -> None:
+        self._with_service_url(name, course_id, self._open_url)
+
+    def copy_service(self, name: str, course_id: str | None = None) -> None:
+        self._with_service_url(name, course_id, self._copy_url)
+
+    def _open_url(self, url: str) -> None:
+        try:
+            self.opener(url)
+        except OSError:
+            self.host.say(
+                "No web browser could be opened. Use Copy address and paste it into a browser."
+            )
+
+    def _copy_url(self, url: str) -> None:
+        QGuiApplication.clipboard().setText(url)
+        self.host.say("Address copied.", 4000)
