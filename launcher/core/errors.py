@@ -49,6 +49,11 @@ class WorkspaceError(LauncherError):
     """The student's folder is missing, is a file, or cannot be written."""
 
 
+class LinkRefused(WorkspaceError):
+    """A folder or file the launcher was to use inside the student's folder is a link
+    (possibly planted by the course's container), so it is not followed."""
+
+
 class NameClash(LauncherError):
     """A container the launcher did not make already has the name it needs."""
 
