@@ -102,5 +102,9 @@ class ArchiveError(LauncherError):
     """A take-away file is not one, is incomplete or damaged, or cannot be written."""
 
 
+class ImageWouldBeReplaced(ArchiveError):
+    """A take-away file would replace the image of a course from another catalogue source."""
+
+
 class UpdateCheckFailed(LauncherError):
     """Whether a newer course image exists cannot be told (offline, server down …)."""
