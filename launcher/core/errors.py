@@ -54,6 +54,10 @@ class LinkRefused(WorkspaceError):
     (possibly planted by the course's container), so it is not followed."""
 
 
+class HomeNotWritable(LauncherError):
+    """The launcher's own folders (settings, logs) cannot be written."""
+
+
 class NameClash(LauncherError):
     """A container the launcher did not make already has the name it needs."""
 
