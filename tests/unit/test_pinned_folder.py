@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from launcher.core.environments import pinned_folder as pinned_folder_module
 from launcher.core.environments.pinned_folder import open_regular_file, pinned_folder
 from launcher.core.errors import LinkRefused, WorkspaceError
+
+
+@pytest.fixture(params=["dir_fd", "lstat"], autouse=True)
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of opening: with dir_fd, and the lstat checks used where there is none."""
+    if request.param == "lstat":
+        monkeypatch.setattr(pinned_folder_module, "_WITH_DIR_FD", False)
+    return str(request.param)
 
 
 @pytest.fixture
