@@ -44,8 +44,12 @@ def inner_member(path: Path, name: str) -> tuple[int, bytes]:
             return image.offset_data + member.offset_data, data.read()
 
 
-def rewrite_take_away(source: Path, target: Path, change: dict[str, bytes]) -> None:
-    """``source`` with some members of its image.tar replaced, and right checksums."""
+def rewrite_take_away(
+    source: Path, target: Path, change: dict[str, bytes],
+    renamed: dict[str, str] | None = None, declared_id: str | None = None,
+) -> None:  # fmt: skip
+    """``source`` with some members of its image.tar replaced (or renamed), and right
+    checksums; ``declared_id`` in place of the image id its description gives."""
     inner_path = target.with_suffix(".inner")
 
     def read(tar: tarfile.TarFile, name: str | tarfile.TarInfo) -> IO[bytes]:
@@ -64,7 +68,12 @@ def rewrite_take_away(source: Path, target: Path, change: dict[str, bytes]) -> N
                 if member.name in change:
                     member.size = len(change[member.name])
                     data = io.BytesIO(change[member.name])
+                member.name = (renamed or {}).get(member.name, member.name)
                 out.addfile(member, data)
+    if declared_id is not None:
+        description = json.loads(small[MANIFEST])
+        description["image_id"] = declared_id
+        small[MANIFEST] = json.dumps(description).encode()
     with target.open("w+b") as out_file, inner_path.open("rb") as body:
         writer = ArchiveWriter(out_file)
         writer.add_bytes(MANIFEST, small[MANIFEST])
@@ -181,3 +190,29 @@ def test_replacing_the_image_of_a_course_from_another_catalogue_needs_replace(
     )  # fmt: skip
     assert replaced.returncode == 0, replaced.stderr
     assert clean_engine.images.get(course.image).id == victim[1]
+
+
+@pytest.mark.timeout(600)
+def test_an_image_that_is_not_the_declared_one_is_unloaded_again(
+    launcher: Launcher, take_away: Path, clean_engine: docker.DockerClient, tmp_path: Path
+) -> None:
+    """Its config is stored under a name that is not its digest: every check before the
+    load agrees, the engine computes another id, and the load is undone."""
+    ref = launcher.course("test-jupyter").image
+    _, manifest = inner_member(take_away, "manifest.json")
+    entries = json.loads(manifest)
+    config = entries[0]["Config"]
+    entries[0]["Config"] = f"{'0' * 64}.json"
+    forged = tmp_path / "other-id.course.tar"
+    rewrite_take_away(
+        take_away, forged, {"manifest.json": json.dumps(entries).encode()},
+        renamed={config: entries[0]["Config"]}, declared_id=f"sha256:{'0' * 64}",
+    )  # fmt: skip
+    clean_engine.images.remove(ref, force=True)
+    names, ids = engine_names(clean_engine), image_ids(clean_engine)
+
+    with pytest.raises(ArchiveError) as refused:
+        import_course(launcher, forged)
+
+    assert "not the one the file names" in refused.value.message, refused.value.message
+    assert engine_names(clean_engine) == names and image_ids(clean_engine) == ids
