@@ -6,8 +6,7 @@ match ``SHA256SUMS`` and describe one course; :func:`verify_export` also hashes 
 image member (a whole check without an engine). Import does not read the image twice:
 it is hashed while it streams to the engine (:mod:`launcher.core.archive.load_stream`).
 A foreign file, a truncated one or a changed byte is an
-:class:`~launcher.core.errors.ArchiveError`. :class:`MemberReader` hands a member to an
-upload straight from the file, without a copy.
+:class:`~launcher.core.errors.ArchiveError`.
 """
 
 from __future__ import annotations
@@ -241,32 +240,3 @@ def _read_contents(
         image_size=image.size,
         image_sha256=image_sha256,
     )
-
-
-class MemberReader:
-    """The image member as a file-like body for an upload: ``read`` and ``len`` only,
-    counting bytes for progress and stopping (``Cancelled``) when cancelled."""
-
-    def __init__(
-        self,
-        handle: BinaryIO,
-        offset: int,
-        size: int,
-        on_bytes: Callable[[int], None],
-        cancel: CancelToken,
-    ) -> None:
-        handle.seek(offset)
-        self._handle, self._size, self._done = handle, size, 0
-        self._on_bytes, self._cancel = on_bytes, cancel
-
-    def __len__(self) -> int:
-        return self._size
-
-    def read(self, amount: int = -1) -> bytes:
-        self._cancel.check()
-        left = self._size - self._done
-        amount = left if amount is None or amount < 0 else min(amount, left)
-        data = self._handle.read(amount) if amount else b""
-        self._done += len(data)
-        self._on_bytes(self._done)
-        return data
