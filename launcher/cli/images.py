@@ -124,7 +124,7 @@ def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
     say(f"Importing {path}…")
     printer = ProgressPrinter()
     try:
-        result = import_course(launcher, path, progress=printer)
+        result = import_course(launcher, path, replace=args.replace, progress=printer)
     except DiskFull as exc:
         raise _with_prune_advice(launcher, exc) from exc
     finally:
@@ -218,6 +218,11 @@ def register(command: AddCommand) -> None:
         "import", _cmd_import, "install a course's environment from an exported file", json=True
     )
     imported.add_argument("file")
+    imported.add_argument(
+        "--replace",
+        action="store_true",
+        help="let the file replace the installed image of a course from another catalogue",
+    )
     images = command(
         "images", _cmd_images, "list the course images on this computer, sizes, unused", json=True
     )

@@ -237,7 +237,8 @@ def run_cli(argv: list[str]) -> int:
         parser.print_help(sys.stderr)
         return 2
     paths = app_paths()
-    setup_logging(paths)
+    if note := setup_logging(paths):
+        say(f"Note: {note}")
     launcher: Launcher | None = None
     try:
         launcher = Launcher.open(catalogues=args.catalogue, engine=args.engine, paths=paths)

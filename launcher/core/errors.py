@@ -51,6 +51,15 @@ class WorkspaceError(LauncherError):
     """The student's folder is missing, is a file, or cannot be written."""
 
 
+class LinkRefused(WorkspaceError):
+    """A folder or file the launcher was to use inside the student's folder is a link
+    (possibly planted by the course's container), so it is not followed."""
+
+
+class HomeNotWritable(LauncherError):
+    """The launcher's own folders (settings, logs) cannot be written."""
+
+
 class NameClash(LauncherError):
     """A container the launcher did not make already has the name it needs."""
 
@@ -97,6 +106,10 @@ class DiskFull(LauncherError):
 
 class ArchiveError(LauncherError):
     """A take-away file is not one, is incomplete or damaged, or cannot be written."""
+
+
+class ImageWouldBeReplaced(ArchiveError):
+    """A take-away file would replace the image of a course from another catalogue source."""
 
 
 class UpdateCheckFailed(LauncherError):

@@ -5,7 +5,8 @@ the secret store, passwords found in settings or a container's environment) and
 also removes what looks like a secret whatever its value: ``token=…`` in a query
 string, ``Authorization:`` headers, ``user:password@`` in addresses and
 ``NAME=value`` / ``"name": "value"`` where the name says it is secret
-(``*TOKEN*``, ``*PASSWORD*``, ``*SECRET*``, ``*KEY*`` …).
+(``*TOKEN*``, ``*PASSWORD*``, ``*SECRET*``, ``*KEY*`` …, and a part of the name
+ending in ``PW``, ``PWD`` or ``PASS``: ``NB_PW``, ``proxy_pass``, ``PGPASS``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,16 @@ MASK = "********"
 MIN_LITERAL_LENGTH = 3
 
 _SECRET_WORDS = ("TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "KEY", "CREDENTIAL", "AUTH")
+#: Too short to look for anywhere in a name ("PASSAGE"): only at the end of one of its
+#: parts, the parts being what "_", "." or "-" separate.
+_SHORT_SECRET_ENDINGS = ("PW", "PWD", "PASS")
 _NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
-_SECRET_NAME = rf"(?:{_NAME})?(?:{'|'.join(_SECRET_WORDS)})(?:[A-Za-z0-9_.-]*)"
+_SECRET_NAME = (
+    rf"(?:(?:{_NAME})?(?:{'|'.join(_SECRET_WORDS)})(?:[A-Za-z0-9_.-]*)"
+    rf"|(?:[A-Za-z0-9_.-]*[_.-])?[A-Za-z0-9]*(?:{'|'.join(_SHORT_SECRET_ENDINGS)})"
+    r"(?![A-Za-z0-9])(?:[_.-][A-Za-z0-9_.-]*)?)"
+)
+_NAME_PARTS = re.compile(r"[_.\-]+")
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Authorization: token abc / Proxy-Authorization: Basic …  (to the end of the line)
     (re.compile(r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*)[^\r\n]+"), rf"\1{MASK}"),
@@ -41,9 +50,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def is_secret_name(name: str) -> bool:
-    """True for names like ``JUPYTER_TOKEN``, ``DB_PASSWORD``, ``api_key``, ``secret``."""
+    """True for names like ``JUPYTER_TOKEN``, ``DB_PASSWORD``, ``api_key``, ``NB_PW``."""
     upper = name.upper()
-    return any(word in upper for word in _SECRET_WORDS)
+    if any(word in upper for word in _SECRET_WORDS):
+        return True
+    return any(part.endswith(_SHORT_SECRET_ENDINGS) for part in _NAME_PARTS.split(upper))
 
 
 def secret_env_values(env: Iterable[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 import tarfile
@@ -20,22 +21,16 @@ from launcher.core.archive.format import (
     _header,
     manifest_bytes,
 )
-from launcher.core.archive.reader import MemberReader, verify_export
-from launcher.core.catalogue.model import Catalogue, Course, Service, parse_catalogue
+from launcher.core.archive.image_tar import CheckedRanges
+from launcher.core.archive.load_stream import CheckedImageStream
+from launcher.core.archive.reader import verify_export
+from launcher.core.catalogue.model import Catalogue, Course, parse_catalogue
 from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.errors import ArchiveError
 from launcher.core.operation import Cancelled, CancelToken
+from tests.helpers.archive import COURSE
 from tests.helpers.strategies import FAST, courses
 
-COURSE = Course(
-    id="tm351-24j",
-    code="TM351",
-    presentation="24J",
-    title="Data — management",
-    image="localhost:5000/ou/tm351:24j",
-    workspace="/home/ou/TM351-24J",
-    services=(Service("Jupyter", 8888, "/lab", "/api/status", "none"),),
-)
 IMAGE_BYTES = bytes(range(256)) * 5000 + b"end"  # not a multiple of 512
 
 
@@ -75,9 +70,10 @@ def test_written_file_is_a_plain_tar_that_sha256sum_checks(tmp_path: Path) -> No
     assert export.image_size == len(IMAGE_BYTES)
     assert seen[-1].phase is ArchivePhase.CHECKING and seen[-1].bytes_done == len(IMAGE_BYTES)
     with path.open("rb") as handle:
-        reader = MemberReader(
-            handle, export.image_offset, export.image_size, seen.append, CancelToken()
-        )
+        reader = CheckedImageStream(
+            path, handle, export.image_offset, export.image_size, export.image_sha256,
+            CheckedRanges(()), seen.append, CancelToken(),
+        )  # fmt: skip
         assert len(reader) == len(IMAGE_BYTES)
         assert b"".join(iter(lambda: reader.read(10000), b"")) == IMAGE_BYTES
 
@@ -126,7 +122,10 @@ def test_member_reader_stops_when_cancelled(tmp_path: Path) -> None:
     write(path)
     cancel = CancelToken()
     with path.open("rb") as handle:
-        reader = MemberReader(handle, 0, 4096, lambda _: None, cancel)
+        first = hashlib.sha256(path.read_bytes()[:4096]).hexdigest()
+        reader = CheckedImageStream(
+            path, handle, 0, 4096, first, CheckedRanges(()), lambda _: None, cancel
+        )
         reader.read(100)
         cancel.cancel()
         with pytest.raises(Cancelled):

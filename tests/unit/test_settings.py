@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from launcher.core.errors import HomeNotWritable
 from launcher.core.local.paths import AppPaths, app_paths
 from launcher.core.local.settings import (
     CourseSettings,
@@ -134,7 +135,7 @@ def test_failed_write_leaves_old_file_intact(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(HomeNotWritable, match="No space"):  # a sentence, not an OSError
         save_settings(paths, Settings())
     monkeypatch.undo()
     assert paths.settings_file.read_bytes() == before

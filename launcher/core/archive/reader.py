@@ -1,21 +1,25 @@
 """Read a take-away file (format: :mod:`launcher.core.archive.format`), trusting nothing.
 
-:func:`verify_export` checks every member against ``SHA256SUMS`` (reading the whole
-file once, with progress) before anything is given to the engine; a foreign file, a
-truncated one or a changed byte is an :class:`~launcher.core.errors.ArchiveError`.
-:class:`MemberReader` then hands the image member to ``docker load`` straight from
-the file, without a copy.
+:func:`read_export` checks, on one open file, that it holds exactly the four members
+in order (no extra, doubled, linked or oddly named member), that the small members
+match ``SHA256SUMS`` and describe one course; :func:`verify_export` also hashes the
+image member (a whole check without an engine). Import does not read the image twice:
+it is hashed while it streams to the engine (:mod:`launcher.core.archive.load_stream`).
+A foreign file, a truncated one or a changed byte is an
+:class:`~launcher.core.errors.ArchiveError`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from launcher.core.archive.format import (
     BLOCK,
@@ -66,6 +70,7 @@ class ExportFile:
     created: str
     image_offset: int  # where image.tar's bytes start in the file
     image_size: int
+    image_sha256: str = ""  # from SHA256SUMS: what the image member must hash to
 
 
 def _hash_range(
@@ -102,15 +107,16 @@ def _read_sums(path: Path, text: bytes) -> dict[str, str]:
     return sums
 
 
-def _first_name(path: Path) -> str:
-    with path.open("rb") as handle:
-        block = handle.read(BLOCK)
+def _first_name(handle: BinaryIO) -> str:
+    handle.seek(0)
+    block = handle.read(BLOCK)
     return block[:100].split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-def _members(path: Path) -> dict[str, tarfile.TarInfo]:
+def _members(path: Path, handle: BinaryIO) -> dict[str, tarfile.TarInfo]:
+    handle.seek(0)
     try:
-        with tarfile.open(path, "r:") as tar:
+        with tarfile.open(fileobj=cast(IO[bytes], handle), mode="r:") as tar:
             members = tar.getmembers()
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise damaged(path, f"it ends too early or is not a whole tar file ({exc})") from None
@@ -118,40 +124,67 @@ def _members(path: Path) -> dict[str, tarfile.TarInfo]:
     missing = [name for name in MEMBERS if name not in found]
     if missing:
         raise damaged(path, f"parts are missing ({', '.join(missing)}): it is cut short")
+    if [member.name for member in members] != list(MEMBERS):
+        raise ArchiveError(
+            f"The file {path} cannot be imported: it holds other parts than a take-away file "
+            "does (an extra, doubled or renamed part).",
+            "Nothing was loaded. Ask for a file made with the launcher's Export.",
+        )
     if any(not found[name].isreg() for name in MEMBERS):
         raise damaged(path, "a part is not a plain file")
     return found
 
 
-def verify_export(
-    path: Path, *, progress: Progress, cancel: CancelToken | None = None
-) -> ExportFile:
-    """Check that ``path`` is a whole, unchanged take-away file, before any loading."""
-    if not path.is_file():
+def open_export_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading; everything is then read through this one handle."""
+    try:
+        handle = path.open("rb")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        raise ArchiveError(f"There is no file {path}.", "Check the name and the folder.") from None
+    except OSError as exc:
+        raise ArchiveError(
+            f"The file {path} cannot be read ({exc.strerror or exc}).",
+            "Check that the disk or USB stick is still connected, then try again.",
+        ) from None
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
         raise ArchiveError(f"There is no file {path}.", "Check the name and the folder.")
+    return handle
+
+
+def read_export(
+    path: Path,
+    handle: BinaryIO,
+    *,
+    hash_image: bool,
+    progress: Progress,
+    cancel: CancelToken | None = None,
+) -> ExportFile:
+    """Check the take-away file open in ``handle``; its image member too if ``hash_image``."""
 
     def report(done: int) -> None:
         progress(ArchiveProgress(ArchivePhase.CHECKING, done, image.size))
 
     try:
-        size = path.stat().st_size
+        size = os.fstat(handle.fileno()).st_size
         if size == 0:
             raise damaged(path, "it is empty")
-        if _first_name(path) != MANIFEST:
+        if _first_name(handle) != MANIFEST:
             raise not_ours(path)
-        members = _members(path)
+        members = _members(path, handle)
         if any(members[name].size > MAX_SMALL_MEMBER for name in MEMBERS if name != IMAGE):
             raise damaged(path, "a part that should be small is far too large")
         image = members[IMAGE]
-        with path.open("rb") as handle:
-            sums = _read_sums(path, _hash_range(handle, members[SUMS])[1])
-            checked: dict[str, bytes] = {}
-            for name in MEMBERS[:3]:
-                on_bytes = report if name == IMAGE else None
-                digest, data = _hash_range(handle, members[name], on_bytes, cancel)
-                if digest != sums[name]:
-                    raise damaged(path, f"the checksum of its part {name} does not match")
-                checked[name] = data
+        sums = _read_sums(path, _hash_range(handle, members[SUMS])[1])
+        checked: dict[str, bytes] = {}
+        for name in MEMBERS[:3]:
+            if name == IMAGE and not hash_image:
+                continue
+            on_bytes = report if name == IMAGE else None
+            digest, data = _hash_range(handle, members[name], on_bytes, cancel)
+            if digest != sums[name]:
+                raise damaged(path, f"the checksum of its part {name} does not match")
+            checked[name] = data
         last = members[SUMS]
         if last.offset_data + last.size + (-last.size % BLOCK) + 2 * BLOCK > size:
             raise damaged(path, "it ends too early (its end-of-file marker is missing)")
@@ -162,10 +195,20 @@ def verify_export(
             f"The file {path} cannot be read ({exc.strerror or exc}).",
             "Check that the disk or USB stick is still connected, then try again.",
         ) from None
-    return _read_contents(path, checked, image)
+    return _read_contents(path, checked, image, sums[IMAGE])
 
 
-def _read_contents(path: Path, checked: dict[str, bytes], image: tarfile.TarInfo) -> ExportFile:
+def verify_export(
+    path: Path, *, progress: Progress, cancel: CancelToken | None = None
+) -> ExportFile:
+    """Check that ``path`` is a whole, unchanged take-away file, every byte of it."""
+    with open_export_file(path) as handle:
+        return read_export(path, handle, hash_image=True, progress=progress, cancel=cancel)
+
+
+def _read_contents(
+    path: Path, checked: dict[str, bytes], image: tarfile.TarInfo, image_sha256: str
+) -> ExportFile:
     try:
         info = json.loads(checked[MANIFEST])
     except ValueError:
@@ -195,33 +238,5 @@ def _read_contents(path: Path, checked: dict[str, bytes], image: tarfile.TarInfo
         created=str(info.get("created") or ""),
         image_offset=image.offset_data,
         image_size=image.size,
+        image_sha256=image_sha256,
     )
-
-
-class MemberReader:
-    """The image member as a file-like body for an upload: ``read`` and ``len`` only,
-    counting bytes for progress and stopping (``Cancelled``) when cancelled."""
-
-    def __init__(
-        self,
-        handle: BinaryIO,
-        offset: int,
-        size: int,
-        on_bytes: Callable[[int], None],
-        cancel: CancelToken,
-    ) -> None:
-        handle.seek(offset)
-        self._handle, self._size, self._done = handle, size, 0
-        self._on_bytes, self._cancel = on_bytes, cancel
-
-    def __len__(self) -> int:
-        return self._size
-
-    def read(self, amount: int = -1) -> bytes:
-        self._cancel.check()
-        left = self._size - self._done
-        amount = left if amount is None or amount < 0 else min(amount, left)
-        data = self._handle.read(amount) if amount else b""
-        self._done += len(data)
-        self._on_bytes(self._done)
-        return data

@@ -7,11 +7,13 @@ complete: an export that fails, is cancelled or killed never leaves a file under
 final name, and the next export to that folder removes the partial files of exports
 whose process is gone (:func:`launcher.core.local.files.sweep_stale_temporaries`).
 
-:func:`import_course` verifies the whole file against its checksums first (a
-truncated, changed or foreign file is refused before the engine sees a byte), then
-streams the image member to ``docker load`` straight from the file, makes sure the
-course's image reference names it, and adds the course to the launcher's catalogue
-sources (``<data>/imported/<id>.toml``) when no catalogue offers it yet.
+:func:`import_course` checks the file's parts and what its image would be named
+(:mod:`launcher.core.archive.image_tar`: a truncated, foreign or forged file naming
+other images is refused before the engine sees a byte), refuses to replace the image
+of a course from another catalogue source unless asked to, then streams the image
+member to ``docker load`` straight from the same open file, hashed on the way
+(:mod:`launcher.core.archive.loading`), and adds the course to the launcher's
+catalogue sources (``<data>/imported/<id>.toml``) when no catalogue offers it yet.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import contextlib
 import errno
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -42,12 +43,20 @@ from launcher.core.archive.format import (
     ArchiveWriter,
     manifest_bytes,
 )
-from launcher.core.archive.reader import ExportFile, MemberReader, verify_export
+from launcher.core.archive.image_tar import check_image_names, names_the_course
+from launcher.core.archive.loading import current_image, load_export
+from launcher.core.archive.reader import ExportFile, open_export_file, read_export
 from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
 from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.engine.stream import closed_on_cancel
-from launcher.core.errors import ArchiveError, DiskFull, ImageNotFound, UsageError
+from launcher.core.errors import (
+    ArchiveError,
+    DiskFull,
+    ImageNotFound,
+    ImageWouldBeReplaced,
+    UsageError,
+)
 from launcher.core.launcher import Launcher
 from launcher.core.local.destinations import check_can_write_file
 from launcher.core.local.files import sweep_stale_temporaries, temporary_prefix, write_text_atomic
@@ -55,7 +64,6 @@ from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
 
 _TAR_END = bytes(1024)  # a tar stream ends with two zero blocks
-_LOADED_RE = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
 log = logging.getLogger(__name__)
 
 
@@ -196,80 +204,6 @@ def export_course(
 # --- import --------------------------------------------------------------------
 
 
-def _load_error(export: ExportFile, message: str) -> Exception:
-    text = message.lower()
-    if "no space left on device" in text or "disk quota exceeded" in text:
-        return DiskFull(
-            "There is not enough free disk space for Docker to load the course image: it "
-            f"needs at least {human_size(export.image_size)}.",
-            "Free some space (remove course images you no longer use: course-launcher "
-            "images --prune), then import again.",
-            needed_bytes=export.image_size,
-        )
-    return ArchiveError(
-        f"Docker could not load the course image from {export.path}: {message.strip()[:300]}",
-        "Nothing was changed. Try again; if it fails again, ask for a new file.",
-    )
-
-
-def load_export(
-    client: docker.DockerClient,
-    export: ExportFile,
-    *,
-    progress: Progress = no_progress,
-    cancel: CancelToken | None = None,
-) -> str:
-    """``docker load`` the verified file's image, streamed from the file; returns its id.
-    Afterwards the course's image reference names the image."""
-    cancel = cancel or CancelToken()
-    api: Any = client.api
-    loaded: list[str] = []
-
-    def report(done: int) -> None:
-        progress(ArchiveProgress(ArchivePhase.LOADING, done, export.image_size))
-
-    with (
-        translate_engine_errors(f"importing {export.course.display_name}"),
-        export.path.open("rb") as handle,
-    ):
-        body = MemberReader(handle, export.image_offset, export.image_size, report, cancel)
-        response = api._post(
-            api._url("/images/load"), data=body, params={"quiet": "1"}, stream=True, timeout=None
-        )
-        try:
-            api._raise_for_status(response)
-            for event in api._stream_helper(response, decode=True):
-                error = event.get("errorDetail", {}).get("message") or event.get("error")
-                if error:
-                    raise _load_error(export, str(error))
-                match = _LOADED_RE.match(str(event.get("stream", "")).strip())
-                if match:
-                    loaded.append(match.group(1))
-        except docker.errors.APIError as exc:
-            raise _load_error(export, str(exc.explanation or exc)) from exc
-        finally:
-            response.close()
-        return _name_image(client, export, loaded)
-
-
-def _name_image(client: docker.DockerClient, export: ExportFile, loaded: list[str]) -> str:
-    try:
-        return str(client.images.get(export.image).id)
-    except docker.errors.ImageNotFound:
-        pass
-    for name in [*loaded, export.image_id]:
-        with contextlib.suppress(docker.errors.ImageNotFound, docker.errors.APIError):
-            image = client.images.get(name)
-            ref = export.course.image_ref
-            if ref.tag:
-                image.tag(ref.name, ref.tag)
-            return str(image.id)
-    raise ArchiveError(
-        f"Docker loaded {export.path}, but the course image {export.image} is not there.",
-        "Try again; if it fails again, ask for a new file.",
-    )
-
-
 def register_course(launcher: Launcher, export: ExportFile) -> tuple[Path | None, list[str]]:
     """Make the imported course known: saved as a local catalogue source unless a
     catalogue (other than an earlier import) already offers it."""
@@ -294,18 +228,47 @@ def register_course(launcher: Launcher, export: ExportFile) -> tuple[Path | None
     return target, []
 
 
+def _replaced_course(launcher: Launcher, export: ExportFile) -> Course | None:
+    """A course of another catalogue source whose image the file would replace."""
+    ref = export.course.image_ref
+    present = current_image(launcher.engine.client, ref)
+    if present is None or present == export.image_id:
+        return None  # nothing is replaced: not installed yet, or the very same image
+    own = str(launcher.paths.data / "imported" / f"{export.course.id}.toml")
+    for course in launcher.catalogue:
+        if course.source != own and names_the_course(str(course.image_ref), ref):
+            return course
+    return None
+
+
 def import_course(
     launcher: Launcher,
     path: Path,
     *,
+    replace: bool = False,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ImportResult:
-    """Verify ``path``, load its image, and register its course when it is new."""
+    """Check ``path``, load its image, and register its course when it is new. The file is
+    read through one handle, and its image once, as it streams to the engine."""
     cancel = cancel or CancelToken()
     client = launcher.engine.client  # no engine: say so before a long check
-    export = verify_export(path.expanduser().absolute(), progress=progress, cancel=cancel)
-    image_id = load_export(client, export, progress=progress, cancel=cancel)
+    path = path.expanduser().absolute()
+    with open_export_file(path) as handle:
+        export = read_export(path, handle, hash_image=False, progress=progress, cancel=cancel)
+        checked = check_image_names(
+            path, handle, export.image_offset, export.image_size, export.image, export.image_id
+        )
+        known = None if replace else _replaced_course(launcher, export)
+        if known is not None:
+            raise ImageWouldBeReplaced(
+                f"The file {path} holds another image {export.image} than the one installed "
+                f"for {known.display_name}, which comes from {known.source or 'the catalogue'}. "
+                "Importing it would replace that image.",
+                "Nothing was changed. If the file is the one to trust (your tutor sent it), "
+                f"import it with: course-launcher import {path} --replace",
+            )
+        image_id = load_export(client, export, handle, checked, progress=progress, cancel=cancel)
     catalogue_file, notices = register_course(launcher, export)
     progress(ArchiveProgress(ArchivePhase.DONE, export.image_size, export.image_size))
     return ImportResult(export.course, image_id, catalogue_file, tuple(notices))

@@ -178,7 +178,10 @@ _COURSE_KEYS = (
 
 def _read_service(table: CatalogueTable, has_token: bool) -> Service:
     table.check_keys(("name", "port", "path", "ready", "auth"))
-    rule = 'a web path starts with "/" and has no spaces'
+    rule = (
+        'a web path starts with "/" and has only letters, digits and - . _ ~ ! $ & ( ) * + , '
+        "; = : @ / ? (or %XX), no spaces or quotes"
+    )
     path = table.match("path", WEB_PATH_RE, rule, default="/")
     auth = table.text("auth", default="token" if has_token else "none")
     if auth not in ("token", "none"):

@@ -205,6 +205,25 @@ class _FetchError(Exception):
 MAX_REDIRECTS = 5
 
 
+def redirect_allowed(origin: str, target: str) -> bool:
+    """A redirect is followed only to an accepted address, and never from https down to
+    plain http (a remote server cannot send the launcher to this computer's own ports)."""
+    try:
+        check_source(target)
+    except CatalogueError:
+        return False
+    return not (urlsplit(origin).scheme == "https" and urlsplit(target).scheme != "https")
+
+
+def _redirect_target(url: str, location: str) -> str:
+    target = urljoin(url, location)
+    if not redirect_allowed(url, target):
+        raise _FetchError(
+            f"the server sent the launcher on to {target}, an address it does not accept"
+        )
+    return target
+
+
 def _download(url: str, saved: _Saved | None) -> tuple[bytes | None, requests.Response]:
     """The body at ``url``, or ``None`` when the server says the saved copy is current.
 
@@ -230,14 +249,7 @@ def _download(url: str, saved: _Saved | None) -> tuple[bytes | None, requests.Re
                     allow_redirects=False,
                 ) as response:
                     if response.is_redirect:
-                        url = urljoin(url, response.headers["Location"])
-                        try:
-                            check_source(url)
-                        except CatalogueError:
-                            raise _FetchError(
-                                f"the server sent the launcher on to {url}, an address "
-                                "it does not accept"
-                            ) from None
+                        url = _redirect_target(url, response.headers["Location"])
                         continue
                     return _body(response, saved), response
         except requests.RequestException as exc:

@@ -43,7 +43,9 @@ ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # What Docker's SDK accepts: a number, then b, k, m or g (k, m and g may be followed by b).
 _MEMORY_RE = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,6})?)(?:([kmg])b?|b)?", re.IGNORECASE)
 MIN_MEMORY = 6 * 1024 * 1024  # Docker refuses smaller limits
-WEB_PATH_RE = re.compile(r"/[^\s\\#\x00-\x1f\x7f]*")
+# RFC 3986 path characters (and "?" for a query), "%" only as %XX; no quote, "<", ">"
+# or "#", so a path is safe in the redirect page and the address bar.
+WEB_PATH_RE = re.compile(r"/(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-Fa-f]{2})*")
 
 
 def memory_bytes(text: str) -> int | None:

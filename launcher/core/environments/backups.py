@@ -2,11 +2,16 @@
 container: ``dump`` writes the backup to its standard output, ``restore`` reads it
 from its standard input. Nothing is written inside the container; a dump that fails
 leaves no half file behind.
+
+The backups folder is inside the student's folder, which the container can change, so
+it is opened without following links (:mod:`launcher.core.environments.pinned_folder`):
+a link planted there never makes a backup overwrite, or a restore send, a file outside.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import socket
@@ -19,9 +24,11 @@ import docker
 from docker.utils.socket import STDOUT, consume_socket_output, frames_iter
 
 from launcher.core.catalogue.model import BackupSpec, Course
+from launcher.core.engine import labels
 from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.environments.containers import container_state, find_container
-from launcher.core.errors import LauncherError
+from launcher.core.environments.pinned_folder import PinnedFolder, open_regular_file, pinned_folder
+from launcher.core.errors import LauncherError, WorkspaceError
 from launcher.core.local.destinations import check_can_write_in
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
@@ -56,6 +63,24 @@ def _running_container(client: docker.DockerClient, course: Course) -> Any:
     return container
 
 
+def _student_folder(container: Any) -> Path | None:
+    """The folder the container mounts (from the label the launcher set when it made it)."""
+    folder = (container.labels or {}).get(labels.FOLDER)
+    return Path(folder) if folder else None
+
+
+def _not_written(target: Path, exc: OSError) -> LauncherError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return BackupFailed(
+            f"There is not enough free space in {target} for the backup; no file was kept.",
+            "Free some space, or back up to another disk (course-launcher backup --to FOLDER).",
+        )
+    return WorkspaceError(
+        f"The backup could not be saved in {target} ({exc.strerror or exc}); no file was kept.",
+        "Check that the folder exists and that you may write in it, then try again.",
+    )
+
+
 def backup_databases(
     client: docker.DockerClient,
     course: Course,
@@ -70,29 +95,32 @@ def backup_databases(
         raise BackupFailed(f"{course.display_name} has no databases to back up.")
     check_can_write_in(target, "The backups")
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    target.mkdir(parents=True, exist_ok=True)
     made: list[BackupFile] = []
     with translate_engine_errors(f"backing up {course.display_name}"):
         container = _running_container(client, course)
-        for spec in course.backups:
-            final = target / f"{course.id}-{spec.name}-{stamp}{BACKUP_SUFFIX}"
-            made.append(_dump(client, container, spec, final, progress, cancel))
+        try:
+            with pinned_folder(target, _student_folder(container), create=True) as folder:
+                for spec in course.backups:
+                    final = f"{course.id}-{spec.name}-{stamp}{BACKUP_SUFFIX}"
+                    made.append(_dump(client, container, spec, folder, final, progress, cancel))
+        except OSError as exc:
+            raise _not_written(target, exc) from exc
     return made
 
 
 def _dump(
-    client: docker.DockerClient, container: Any, spec: BackupSpec, final: Path,
-    progress: Progress, cancel: CancelToken,
+    client: docker.DockerClient, container: Any, spec: BackupSpec, folder: PinnedFolder,
+    final: str, progress: Progress, cancel: CancelToken,
 ) -> BackupFile:  # fmt: skip
     api: Any = client.api
     exec_id = api.exec_create(container.id, list(spec.dump), user=spec.user)["Id"]
-    partial = final.with_name(f".{final.name}.part")
     errors = b""
     size = 0
+    out, partial = folder.create_file(final)
     hijacked = api.exec_start(exec_id, socket=True)
     raw: socket.socket = getattr(hijacked, "_sock", hijacked)
     try:
-        with partial.open("wb") as out:
+        with out:
             for stream, data in frames_iter(hijacked, tty=False):
                 cancel.check()
                 if stream == STDOUT:
@@ -109,19 +137,19 @@ def _dump(
                 f"The backup of {spec.name} failed (exit code {code}); no file was kept.",
                 "Its messages were:\n" + errors.decode("utf-8", "replace").strip(),
             )
-        partial.replace(final)
+        final = folder.place(partial, final)
     finally:
         hijacked.close()
         raw.close()  # the SDK leaves the hijacked socket open
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-    return BackupFile(spec.name, final, size)
+        folder.remove(partial)
+    return BackupFile(spec.name, folder.path / final, size)
 
 
 def spec_for_file(course: Course, path: Path) -> BackupSpec:
     """The backup entry a file was made by, from its name ``<course>-<name>-<stamp>``."""
     match = re.fullmatch(
-        rf"{re.escape(course.id)}-(?P<name>.+)-\d{{8}}-\d{{6}}{re.escape(BACKUP_SUFFIX)}", path.name
+        rf"{re.escape(course.id)}-(?P<name>.+)-\d{{8}}-\d{{6}}(?:-\d+)?{re.escape(BACKUP_SUFFIX)}",
+        path.name,
     )
     names = {spec.name: spec for spec in course.backups}
     if match and match["name"] in names:
@@ -142,14 +170,25 @@ def restore_database(
     spec: BackupSpec | None = None,
     progress: Progress = no_progress,
 ) -> None:
-    """Feed a backup file to the ``restore`` command of its entry."""
-    if not path.is_file():
-        raise BackupFailed(
-            f"The backup file {path} does not exist.", "Check the name and try again."
-        )
+    """Feed a backup file to the ``restore`` command of its entry. The file must be a
+    regular file, reached through no link inside the student's folder."""
     spec = spec or spec_for_file(course, path)
-    with translate_engine_errors(f"restoring {course.display_name}"):
+    with (
+        translate_engine_errors(f"restoring {course.display_name}"),
+        contextlib.ExitStack() as stack,
+    ):
         container = _running_container(client, course)
+        try:
+            backup = stack.enter_context(open_regular_file(path, _student_folder(container)))
+        except (FileNotFoundError, NotADirectoryError):
+            raise BackupFailed(
+                f"The backup file {path} does not exist.", "Check the name and try again."
+            ) from None
+        except OSError as exc:
+            raise BackupFailed(
+                f"The backup file {path} cannot be read ({exc.strerror or exc}).",
+                "Check the name and that you may read the file, then try again.",
+            ) from None
         api: Any = client.api
         exec_id = api.exec_create(
             container.id, list(spec.restore), user=spec.user, stdin=True, stdout=True, stderr=True
@@ -158,11 +197,10 @@ def restore_database(
         raw: socket.socket = getattr(hijacked, "_sock", hijacked)
         try:
             sent = 0
-            with path.open("rb") as backup:
-                while chunk := backup.read(_CHUNK):
-                    raw.sendall(chunk)
-                    sent += len(chunk)
-                    progress(f"Restoring {spec.name}: {human_size(sent)}")
+            while chunk := backup.read(_CHUNK):
+                raw.sendall(chunk)
+                sent += len(chunk)
+                progress(f"Restoring {spec.name}: {human_size(sent)}")
             raw.shutdown(socket.SHUT_WR)
             _out, err = consume_socket_output(frames_iter(hijacked, tty=False), demux=True)
         finally:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import secrets
 import time
 from pathlib import Path
@@ -40,12 +41,14 @@ def write_redirect_file(url: str, folder: Path) -> Path:
         folder.chmod(0o700)
     _sweep(folder, time.time())
     target = html.escape(url, quote=True)
+    # A JavaScript string that cannot end the script element: <, > and & as \u escapes.
+    script_url = json.dumps(url).translate({ord(c): f"\\u{ord(c):04x}" for c in "<>&"})
     page = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<meta http-equiv='refresh' content='0; url={target}'>"
         "<title>Opening your course…</title></head><body>"
         f"<p><a href='{target}'>Open your course</a></p>"
-        f"<script>window.location.replace({url!r});</script></body></html>"
+        f"<script>window.location.replace({script_url});</script></body></html>"
     )
     path = folder / f"open-{secrets.token_hex(8)}.html"
     write_text_atomic(path, page, mode=0o600)

@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from launcher.core.errors import WorkspaceError
+from launcher.core.errors import LinkRefused, WorkspaceError
 
 
 def check_folder(folder: Path, *, create: bool = False) -> Path:
@@ -17,6 +17,12 @@ def check_folder(folder: Path, *, create: bool = False) -> Path:
     folder = folder.expanduser()
     if not folder.is_absolute():
         folder = folder.absolute()
+    if folder.is_symlink():
+        # Shared through ACLs and mounted by Docker, a link would act on where it leads.
+        raise LinkRefused(
+            f"{folder} is a link to {folder.resolve()}, not a folder itself.",
+            f"Choose {folder.resolve()} as the course folder instead.",
+        )
     if folder.is_file():
         raise WorkspaceError(
             f"{folder} is a file, not a folder.",

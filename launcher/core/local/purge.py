@@ -8,7 +8,9 @@
    and that carry no other name (``image_inventory.prune_images``);
 3. the tokens it kept, in the system keyring and in the token file;
 4. the entry that starts it when the student logs in (``autostart``), if switched on;
-5. its own folders (``paths.AppPaths``: settings, data, state, cache, log).
+5. its own folders (``paths.AppPaths``: settings, data, state, cache, log). Under a
+   ``COURSE_LAUNCHER_HOME``, which may be any folder, only the files the launcher
+   writes there go (``LAUNCHER_ENTRIES``); a folder holding anything else is kept.
 
 Students' course folders are never touched: a launcher folder that is, or holds,
 a course folder is kept and reported instead of removed. With no Docker engine
@@ -140,6 +142,37 @@ def _shelters(folder: Path, workspaces: Iterable[Path]) -> list[Path]:
     return [w for w in workspaces if w == folder or w.is_relative_to(folder)]
 
 
+# What the launcher writes in its folders, with their temporary (".NAME.…") and
+# set-aside ("NAME.corrupt-…") copies. Under a COURSE_LAUNCHER_HOME only these go.
+LAUNCHER_ENTRIES = (
+    "settings.json", "secrets.json", "image-users.json", "launcher.log",
+    "imported", "open", "catalogues",
+)  # fmt: skip
+
+
+def _made_by_launcher(name: str) -> bool:
+    return name.removeprefix(".").startswith(LAUNCHER_ENTRIES)
+
+
+def _remove_entry(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _remove_own_entries(folder: Path) -> list[str]:
+    """Remove what the launcher made in ``folder`` (and it, if that empties it); returns
+    the names of the entries it did not make, which stay."""
+    others = sorted(p.name for p in folder.iterdir() if not _made_by_launcher(p.name))
+    for path in folder.iterdir():
+        if _made_by_launcher(path.name):
+            _remove_entry(path)
+    if not others:
+        folder.rmdir()
+    return others
+
+
 def _remove_folders(
     paths: AppPaths, workspaces: set[Path], home: Path | None, progress: Progress
 ) -> tuple[list[Path], list[str]]:
@@ -161,8 +194,15 @@ def _remove_folders(
         _close_logs_in(folder)
         if folder.is_symlink() or folder.is_file():
             folder.unlink()
-        else:
+        elif home is None:  # the system's folders for this app: all of it is the launcher's
             shutil.rmtree(folder)
+        elif others := _remove_own_entries(folder):
+            kept.append(
+                f"{folder} was kept because it holds files the launcher did not make "
+                f"({', '.join(others[:3])}{' …' if len(others) > 3 else ''}); the launcher's "
+                "own files in it were removed."
+            )
+            continue
         removed.append(folder)
     if home is not None and home.is_dir() and not any(home.iterdir()):
         home.rmdir()  # the folder named by COURSE_LAUNCHER_HOME, now empty

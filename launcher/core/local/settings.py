@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from launcher.core.errors import HomeNotWritable
 from launcher.core.local.files import write_text_atomic
 from launcher.core.local.paths import AppPaths
 
@@ -241,4 +242,12 @@ def load_settings(paths: AppPaths) -> LoadResult:
 def save_settings(paths: AppPaths, settings: Settings) -> None:
     """Write the settings file atomically: readers see the old file or the new one."""
     text = json.dumps(settings_to_json(settings), indent=2, ensure_ascii=False) + "\n"
-    write_text_atomic(paths.settings_file, text)
+    try:
+        write_text_atomic(paths.settings_file, text)
+    except OSError as exc:
+        raise HomeNotWritable(
+            f"Your settings could not be saved in {paths.settings_file} "
+            f"({exc.strerror or exc}), so the change was not kept.",
+            "Make sure that folder is yours and not full, or set COURSE_LAUNCHER_HOME to a "
+            "folder of your own, then try again.",
+        ) from exc
