@@ -342,9 +342,14 @@ def parse_catalogue_bytes(data: bytes, source: str) -> Catalogue:
 
 def load_catalogue_file(path: Path) -> Catalogue:
     """Read and check the catalogue file at ``path``."""
+    return parse_catalogue_bytes(read_catalogue_file(path), str(path))
+
+
+def read_catalogue_file(path: Path) -> bytes:
+    """The bytes of the catalogue file at ``path`` (at most one more than the limit)."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_CATALOGUE_BYTES + 1)
+            return handle.read(MAX_CATALOGUE_BYTES + 1)
     except FileNotFoundError:
         problem = "does not exist"
     except IsADirectoryError:
@@ -353,8 +358,6 @@ def load_catalogue_file(path: Path) -> Catalogue:
         problem = "cannot be read (permission denied)"
     except OSError as exc:
         problem = f"cannot be read ({exc.strerror or exc})"
-    else:
-        return parse_catalogue_bytes(data, str(path))
     raise CatalogueError(
         f"The course catalogue {path} {problem}.",
         hint="Check the catalogue sources in the launcher's settings.",
