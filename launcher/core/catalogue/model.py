@@ -110,6 +110,7 @@ class Course:
     env: Mapping[str, str] = field(default_factory=_no_env, hash=False)
     volumes: tuple[Volume, ...] = ()
     backups: tuple[BackupSpec, ...] = ()
+    hub_ready: bool = False  # the image has jupyterhub-singleuser, so a JupyterHub can run it
     source: str = field(default="", compare=False)  # file or URL it came from
 
     @property
@@ -172,7 +173,7 @@ def merge_catalogues(catalogues: Iterable[Catalogue]) -> Catalogue:
 
 _COURSE_KEYS = (
     "id", "code", "presentation", "title", "image", "workspace", "preferred_port", "memory",
-    "description", "token", "env", "services", "volumes", "backups",
+    "description", "token", "env", "services", "volumes", "backups", "hub_ready",
 )  # fmt: skip
 
 
@@ -284,6 +285,7 @@ def _read_course(table: CatalogueTable, course_id: str) -> Course:
         env=_read_env(table, token),
         volumes=tuple(volumes),
         backups=tuple(backups),
+        hub_ready=table.boolean("hub_ready"),
         source=table.source,
     )
 

@@ -125,13 +125,6 @@ def _entries(table: CatalogueTable, name: str) -> list[object]:
     return value
 
 
-def _flag(table: CatalogueTable, name: str) -> bool:
-    value = table.data.get(name, False)
-    if not isinstance(value, bool):
-        raise table.error(name, f"it must be true or false, not {value_kind(value)}")
-    return value
-
-
 def _texts(table: CatalogueTable, name: str) -> list[str]:
     values = _entries(table, name)
     for number, value in enumerate(values, 1):
@@ -173,7 +166,7 @@ def _variables(
         name = entry.match("name", ENV_RE, "use letters, digits and _")
         for key in ("label", "description"):
             entry.text(key, default="", blank_ok=True)
-        _flag(entry, "preset")
+        entry.boolean("preset")
         value = entry.text("default", default="", blank_ok=True) or None
         for choice_number, choice in enumerate(_entries(entry, "select"), 1):
             option = CatalogueTable(
@@ -182,7 +175,7 @@ def _variables(
             option.check_keys(("text", "value", "default"))
             option.text("text")
             chosen = option.text("value", blank_ok=True)
-            if _flag(option, "default"):
+            if option.boolean("default"):
                 value = chosen
         if name in names:
             raise entry.error("name", f'another variable in this template is also called "{name}"')
@@ -238,7 +231,7 @@ def _container_course(
         volume.check_keys(("container", "bind", "readonly"))
         path = container_path(volume, "container")
         volume.text("bind", default="", blank_ok=True)
-        _flag(volume, "readonly")
+        volume.boolean("readonly")
         if number == 1:
             workspace = path
         else:
@@ -248,12 +241,12 @@ def _container_course(
     if "command" in table.data:
         table.text("command")
         warnings.append("runs the image's own command, not the template's")
-    if _flag(table, "privileged"):
+    if table.boolean("privileged"):
         warnings.append("runs without the privileged mode the template asks for")
     for key in ("note", "hostname", "network", "restart_policy", "logo"):
         table.text(key, default="", blank_ok=True)
     for flag in ("interactive", "administrator_only"):
-        _flag(table, flag)
+        table.boolean(flag)
     _entries(table, "labels")
     if platform.lower() != "linux":
         notes.append(f'Course "{course_id}" is left out: it is for {platform}, not Linux.')
