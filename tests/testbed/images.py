@@ -51,6 +51,7 @@ RECIPES = (
     Recipe("jupyter", "base"),
     Recipe("multi", "jupyter"),
     Recipe("db", "jupyter"),
+    Recipe("hub", "jupyter"),
 )
 
 
