@@ -46,7 +46,8 @@ def test_the_ou_feed_gives_every_container_template_as_a_course() -> None:
     listed = ", ".join(f'"{course_id}"' for course_id in OU_IDS)
     assert loaded.warnings == (
         "The Portainer feed ou.json does not say where its courses keep the student's files: "
-        f"the launcher uses /home/jovyan/work (where Jupyter's images keep work) for {listed}.",
+        f"the launcher uses /home/jovyan/work (where Jupyter's images keep work) for {listed}. "
+        "A Course Launcher catalogue entry can say otherwise.",
         f"The Portainer feed ou.json has stack templates the launcher cannot run yet: {STACKS}.",
     )
     lines = [
@@ -181,6 +182,16 @@ def test_what_a_template_says_is_used_and_what_it_cannot_is_named() -> None:
 def test_a_template_without_a_name_is_named_from_its_title() -> None:
     loaded = parse_feed(feed(template(title="Jupyter — Maths & Stats!")), "f.json")
     assert loaded.catalogue.ids == ("jupyter-maths-stats",)
+
+
+def test_line_breaks_in_descriptions_and_notes_become_spaces() -> None:
+    loaded = parse_feed(
+        feed(template(description="Notebooks\nand  data.", note="<b>Password</b>:\n x")),
+        "f.json",
+    )
+    assert loaded.catalogue.get("demo").description == "Notebooks and data."
+    with pytest.raises(CatalogueError, match=r'templates\[1\]\.note": it must not contain'):
+        parse_feed(feed(template(note="a\x00b")), "f.json")
 
 
 def test_only_json_that_opens_an_object_is_read_as_a_feed() -> None:

@@ -125,6 +125,17 @@ def _entries(table: CatalogueTable, name: str) -> list[object]:
     return value
 
 
+def _prose(table: CatalogueTable, name: str) -> str:
+    """Text Portainer shows as it is (a description, a note): its line breaks become spaces."""
+    value = table.data.get(name, "")
+    if not isinstance(value, str):
+        raise table.error(name, f"it must be text, not {value_kind(value)}")
+    words = " ".join(value.split())
+    if not words.isprintable():
+        raise table.error(name, "it must not contain control characters")
+    return words
+
+
 def _texts(table: CatalogueTable, name: str) -> list[str]:
     values = _entries(table, name)
     for number, value in enumerate(values, 1):
@@ -165,7 +176,7 @@ def _variables(
         entry.check_keys(_ENV_KEYS)
         name = entry.match("name", ENV_RE, "use letters, digits and _")
         for key in ("label", "description"):
-            entry.text(key, default="", blank_ok=True)
+            _prose(entry, key)
         entry.boolean("preset")
         value = entry.text("default", default="", blank_ok=True) or None
         for choice_number, choice in enumerate(_entries(entry, "select"), 1):
@@ -243,7 +254,8 @@ def _container_course(
         warnings.append("runs the image's own command, not the template's")
     if table.boolean("privileged"):
         warnings.append("runs without the privileged mode the template asks for")
-    for key in ("note", "hostname", "network", "restart_policy", "logo"):
+    _prose(table, "note")
+    for key in ("hostname", "network", "restart_policy", "logo"):
         table.text(key, default="", blank_ok=True)
     for flag in ("interactive", "administrator_only"):
         table.boolean(flag)
@@ -267,7 +279,7 @@ def _container_course(
         workspace=workspace,
         services=tuple(_services(title, ports)),
         preferred_port=host_port if host_port is not None and host_port >= 1024 else None,
-        description=table.text("description", default="", blank_ok=True).strip(),
+        description=_prose(table, "description"),
         token=TokenSpec(TOKEN_VARIABLE) if has_token else None,
         env=MappingProxyType(env),
         source=table.source,
@@ -319,7 +331,7 @@ def parse_feed(data: bytes, source: str) -> FeedCatalogue:
         warnings.append(
             f"The Portainer feed {source} does not say where its courses keep the student's "
             f"files: the launcher uses {DEFAULT_WORKSPACE} (where Jupyter's images keep work) "
-            f"for {_listed(kept)}."
+            f"for {_listed(kept)}. A Course Launcher catalogue entry can say otherwise."
         )
     warnings += [note.replace("Course ", f"In {source}, course ", 1) for note in notes]
     if stacks:
