@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "launcher.cli.environments",
     "launcher.cli.local",
     "launcher.cli.doctor",
+    "launcher.cli.hub",
 )
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from launcher.core.engine.discovery import Engine
     from launcher.core.environments.guide_state import GuideChoice
     from launcher.core.environments.start import StartResult
+    from launcher.core.hub.export import HubExport
     from launcher.core.images.pull_progress import PullProgress
     from launcher.core.images.users import ImageUsers
     from launcher.core.local.secrets import SecretStore
@@ -128,6 +129,13 @@ class Launcher:
     # -- courses ------------------------------------------------------------------
     def course(self, course_id: str) -> Course:
         return self.catalogue.get(course_id)
+
+    def hub_export(self, course_ids: Sequence[str], format: str) -> HubExport:
+        """Settings that run these courses on an institution's JupyterHub (``z2jh`` Helm
+        values or a ``dockerspawner`` config fragment), with what the hub cannot do."""
+        from launcher.core.hub.export import export_for_hub
+
+        return export_for_hub([self.course(course_id) for course_id in course_ids], format)
 
     def folder_for(self, course_id: str) -> Path | None:
         return self.settings.course(course_id).folder

@@ -107,6 +107,7 @@ def courses(draw: st.DrawFn, course_id: str) -> Course:
             )
             for n in backup_names
         ),
+        hub_ready=draw(st.booleans()),
     )
 
 

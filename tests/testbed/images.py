@@ -52,6 +52,7 @@ RECIPES = (
     Recipe("multi", "jupyter"),
     Recipe("db", "jupyter"),
     Recipe("adminer", "jupyter"),
+    Recipe("hub", "jupyter"),
 )
 
 

@@ -89,6 +89,8 @@ def course_data(course: Course) -> dict[str, Any]:
         data["preferred_port"] = course.preferred_port
     if course.memory is not None:
         data["memory"] = course.memory
+    if course.hub_ready:
+        data["hub_ready"] = True
     return data
 
 
@@ -357,6 +359,7 @@ CASES: list[tuple[str, Mutation, str | None, str, str]] = [
     ("colon workspace", lambda d: course0(d).update(workspace="/a:b"), "c1", "workspace", ":"),
     ("bad memory", lambda d: course0(d).update(memory="lots"), "c1", "memory", "4g"),
     ("tiny memory", lambda d: course0(d).update(memory="1m"), "c1", "memory", "at least"),
+    ("hub_ready text", lambda d: course0(d).update(hub_ready="yes"), "c1", "hub_ready", "true or"),
     (
         "token env name",
         lambda d: course0(d)["token"].update(env="JUPYTER TOKEN"),
@@ -668,3 +671,18 @@ def test_random_image_text_only_raises_image_reference_error(text: str) -> None:
 def test_toml_writer_matches_tomllib() -> None:
     document = valid()
     assert tomllib.loads(to_toml(document)) == document
+
+
+def test_hub_ready_is_read_and_written_only_when_true() -> None:
+    from launcher.core.catalogue.writer import course_to_toml
+
+    data = valid()
+    course0(data)["hub_ready"] = True
+    ready = parse(data).get("c1")
+    assert ready.hub_ready
+    assert "hub_ready = true" in course_to_toml(ready)
+    assert parse_catalogue(course_to_toml(ready), SOURCE).get("c1") == ready
+    del course0(data)["hub_ready"]
+    plain = parse(data).get("c1")
+    assert not plain.hub_ready
+    assert "hub_ready" not in course_to_toml(plain)  # older launchers read the file too

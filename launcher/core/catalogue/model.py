@@ -110,6 +110,7 @@ class Course:
     env: Mapping[str, str] = field(default_factory=_no_env, hash=False)
     volumes: tuple[Volume, ...] = ()
     backups: tuple[BackupSpec, ...] = ()
+    hub_ready: bool = False  # the image has jupyterhub-singleuser, so a JupyterHub can run it
     source: str = field(default="", compare=False)  # file or URL it came from
 
     @property
@@ -172,7 +173,7 @@ def merge_catalogues(catalogues: Iterable[Catalogue]) -> Catalogue:
 
 _COURSE_KEYS = (
     "id", "code", "presentation", "title", "image", "workspace", "preferred_port", "memory",
-    "description", "token", "env", "services", "volumes", "backups",
+    "description", "token", "env", "services", "volumes", "backups", "hub_ready",
 )  # fmt: skip
 
 
@@ -287,6 +288,7 @@ def _read_course(table: CatalogueTable, course_id: str) -> Course:
         env=_read_env(table, token),
         volumes=tuple(volumes),
         backups=tuple(backups),
+        hub_ready=table.boolean("hub_ready"),
         source=table.source,
     )
 
@@ -345,9 +347,14 @@ def parse_catalogue_bytes(data: bytes, source: str) -> Catalogue:
 
 def load_catalogue_file(path: Path) -> Catalogue:
     """Read and check the catalogue file at ``path``."""
+    return parse_catalogue_bytes(read_catalogue_file(path), str(path))
+
+
+def read_catalogue_file(path: Path) -> bytes:
+    """The bytes of the catalogue file at ``path`` (at most one more than the limit)."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_CATALOGUE_BYTES + 1)
+            return handle.read(MAX_CATALOGUE_BYTES + 1)
     except FileNotFoundError:
         problem = "does not exist"
     except IsADirectoryError:
@@ -356,8 +363,6 @@ def load_catalogue_file(path: Path) -> Catalogue:
         problem = "cannot be read (permission denied)"
     except OSError as exc:
         problem = f"cannot be read ({exc.strerror or exc})"
-    else:
-        return parse_catalogue_bytes(data, str(path))
     raise CatalogueError(
         f"The course catalogue {path} {problem}.",
         hint="Check the catalogue sources in the launcher's settings.",

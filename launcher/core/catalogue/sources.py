@@ -3,7 +3,10 @@
 Sources are read in order: the bundled ``resources/catalogue.toml`` first, then each
 configured source: a local file path, an ``https://`` address, or (for tests and
 local mirrors) an ``http://`` address on this computer (``localhost``, 127.0.0.0/8,
-``::1``). A later course with the same id replaces an earlier one.
+``::1``). A later course with the same id replaces an earlier one. A source is either
+a Course Launcher catalogue (TOML) or a Portainer app-template feed (JSON, told apart by
+its first character; :mod:`launcher.core.catalogue.portainer`), whose warnings about
+what it could not say join the others.
 
 A downloaded catalogue is checked, then saved under ``cache_dir``. When the address
 cannot be reached, or sends something that is not a valid catalogue, the saved copy
@@ -40,7 +43,9 @@ from launcher.core.catalogue.model import (
     load_catalogue_file,
     merge_catalogues,
     parse_catalogue_bytes,
+    read_catalogue_file,
 )
+from launcher.core.catalogue.portainer import looks_like_feed, parse_feed
 from launcher.core.errors import CatalogueError
 from launcher.core.local.files import write_atomic
 from launcher.core.local.resources import resource_path
@@ -72,6 +77,14 @@ class LoadedCatalogue:
     catalogue: Catalogue
     warnings: tuple[str, ...] = ()
     sources: tuple[SourceReport, ...] = ()
+
+
+def parse_source_bytes(data: bytes, source: str) -> tuple[Catalogue, tuple[str, ...]]:
+    """The catalogue in ``data``, TOML or a Portainer feed, and warnings about it."""
+    if looks_like_feed(data):
+        feed = parse_feed(data, source)
+        return feed.catalogue, feed.warnings
+    return parse_catalogue_bytes(data, source), ()
 
 
 def is_url(source: str) -> bool:
@@ -132,6 +145,7 @@ def _meta_file(url: str, cache_dir: Path) -> Path:
 @dataclass(frozen=True)
 class _Saved:
     catalogue: Catalogue
+    warnings: tuple[str, ...]
     fetched_at: datetime
     etag: str | None
     last_modified: str | None
@@ -145,12 +159,13 @@ def _read_saved(url: str, cache_dir: Path) -> _Saved | None:
         fetched_at = datetime.fromisoformat(str(meta["fetched_at"]))
         if meta.get("url") != url or fetched_at.tzinfo is None:
             return None
-        catalogue = parse_catalogue_bytes(body, url)
+        catalogue, warnings = parse_source_bytes(body, url)
     except (OSError, ValueError, KeyError, TypeError, CatalogueError):
         return None
     etag, modified = meta.get("etag"), meta.get("last_modified")
     return _Saved(
         catalogue,
+        warnings,
         fetched_at,
         etag if isinstance(etag, str) else None,
         modified if isinstance(modified, str) else None,
@@ -279,8 +294,8 @@ def _when(moment: datetime) -> str:
 
 def load_url_catalogue(
     url: str, cache_dir: Path, *, offline: bool = False
-) -> tuple[Catalogue, SourceReport, str | None]:
-    """The catalogue at ``url`` (downloaded, or the saved copy) and a warning if any.
+) -> tuple[Catalogue, SourceReport, tuple[str, ...]]:
+    """The catalogue at ``url`` (downloaded, or the saved copy) and its warnings.
 
     Raises :class:`CatalogueError` when nothing usable is found.
     """
@@ -292,10 +307,10 @@ def load_url_catalogue(
         body, response = _download(url, saved)
         if body is None and saved is not None:  # 304 Not Modified
             fetched = _touch_saved(url, cache_dir, saved)
-            return saved.catalogue, _report(url, saved.catalogue, False, fetched), None
+            return saved.catalogue, _report(url, saved.catalogue, False, fetched), saved.warnings
         assert body is not None
         try:
-            catalogue = parse_catalogue_bytes(body, url)
+            catalogue, warnings = parse_source_bytes(body, url)
         except CatalogueError as exc:
             mistake = exc.message.rstrip(".")
             raise _FetchError(f"the downloaded file has a mistake ({mistake})") from None
@@ -303,7 +318,7 @@ def load_url_catalogue(
             fetched = _save(url, cache_dir, body, response)
         except OSError:
             fetched = datetime.now(UTC)  # still usable now; next time it downloads again
-        return catalogue, _report(url, catalogue, False, fetched), None
+        return catalogue, _report(url, catalogue, False, fetched), warnings
     except _FetchError as failure:
         reason = str(failure)
     if saved is None:
@@ -313,7 +328,8 @@ def load_url_catalogue(
             hint="Check the internet connection, then try again.",
         )
     warning = f"Using the copy of {url} saved on {_when(saved.fetched_at)} because {reason}."
-    return saved.catalogue, _report(url, saved.catalogue, True, saved.fetched_at), warning
+    report = _report(url, saved.catalogue, True, saved.fetched_at)
+    return saved.catalogue, report, (warning, *saved.warnings)
 
 
 def _report(
@@ -352,11 +368,12 @@ def load_catalogues(
         try:
             source = check_source(source)
             if is_url(source):
-                catalogue, report, warning = load_url_catalogue(source, cache_dir, offline=offline)
-                warnings.extend([warning] if warning else [])
+                catalogue, report, notes = load_url_catalogue(source, cache_dir, offline=offline)
             else:
-                catalogue = load_catalogue_file(Path(source).expanduser())
+                path = Path(source).expanduser()
+                catalogue, notes = parse_source_bytes(read_catalogue_file(path), str(path))
                 report = _report(source, catalogue, False, None)
+            warnings.extend(notes)
         except CatalogueError as exc:
             if strict:
                 raise

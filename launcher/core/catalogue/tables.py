@@ -122,6 +122,13 @@ class CatalogueTable:
             raise self.error(name, f"it must be a whole number from {low} to {high}, not {shown}")
         return value
 
+    def boolean(self, name: str) -> bool:
+        """The true/false at ``name``; false when it is missing."""
+        value = self.data.get(name, False)
+        if not isinstance(value, bool):
+            raise self.error(name, f"it must be true or false, not {value_kind(value)}")
+        return value
+
     def tables(self, name: str) -> list[CatalogueTable]:
         value = self.data.get(name, [])
         if not isinstance(value, list):

@@ -43,6 +43,8 @@ def course_to_toml(course: Course, comment: str = "") -> str:
             lines.append(f"{key} = {value}")
         elif value is not None:
             lines.append(f"{key} = {toml_string(value)}")
+    if course.hub_ready:  # only when true, so launchers older than the key still read the file
+        lines.append("hub_ready = true")
     if course.token is not None:
         lines += ["", "[course.token]", f"env = {toml_string(course.token.env)}"]
     if course.env:
