@@ -10,6 +10,7 @@ from pathlib import Path
 
 from launcher.cli.output import AddCommand, ProgressPrinter, say
 from launcher.core.catalogue.model import Course
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import UsageError
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
@@ -102,11 +103,11 @@ def _cmd_logs(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_shell(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.containers import find_container
+    from launcher.core.environments.containers import container_state, find_container
 
     course = launcher.course(args.course)
     container = find_container(launcher.engine.client, course)
-    if container is None or container.status != "running":
+    if container is None or container_state(container) != EnvironmentState.RUNNING:
         raise UsageError(f"{course.display_name} is not running.", "Start it first.")
     docker_cli = shutil.which("docker")
     if docker_cli is None:

@@ -10,8 +10,6 @@ from launcher.cli.output import AddCommand, emit, say
 from launcher.core.errors import EngineUnavailable, UsageError
 from launcher.core.launcher import Launcher
 
-EXIT_ENGINE_UNAVAILABLE = 3
-
 
 def _confirm(launcher: Launcher, images: bool) -> bool:
     docker_part = "its environments and volumes" + (" and course images" if images else "")
@@ -69,7 +67,7 @@ def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
         if report.engine_checked
         else "Course Launcher's files were removed, but not its Docker environments."
     )
-    return 0 if report.engine_checked else EXIT_ENGINE_UNAVAILABLE
+    return 0 if report.engine_checked else EngineUnavailable.exit_code
 
 
 def register(command: AddCommand) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from launcher import __version__
 from launcher.cli.output import Handler, ProgressPrinter, emit, say
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import LauncherError
 from launcher.core.launcher import Launcher
 from launcher.core.local.log_file import setup_logging
@@ -54,7 +55,11 @@ def _cmd_status(args: argparse.Namespace, launcher: Launcher) -> int:
     lines = []
     for status in statuses:
         lines.append(f"{status.course_id:28} {status.state.value}")
-        lines += [f"    {e.name}: {e.url}" for e in status.endpoints if status.state == "running"]
+        lines += [
+            f"    {e.name}: {e.url}"
+            for e in status.endpoints
+            if status.state == EnvironmentState.RUNNING
+        ]
     emit(args, [s.as_dict() for s in statuses], lines)
     return 0
 

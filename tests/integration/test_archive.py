@@ -17,8 +17,9 @@ import docker
 import pytest
 
 from launcher.core.archive.transfer import export_course
+from launcher.core.errors import Cancelled
 from launcher.core.launcher import Launcher
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.operation import CancelToken
 from tests.integration.conftest import make_student_folder
 from tests.testbed.testbed import TestbedState
 

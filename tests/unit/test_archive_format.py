@@ -23,8 +23,8 @@ from launcher.core.archive.format import (
 from launcher.core.archive.reader import MemberReader, verify_export
 from launcher.core.catalogue.model import Catalogue, Course, Service, parse_catalogue
 from launcher.core.catalogue.writer import course_to_toml
-from launcher.core.errors import ArchiveError
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.errors import ArchiveError, Cancelled
+from launcher.core.operation import CancelToken
 from tests.unit.test_catalogue import FAST, courses
 
 COURSE = Course(

@@ -29,9 +29,13 @@ from launcher.core.catalogue.model import (
     parse_catalogue,
     parse_catalogue_bytes,
 )
-from launcher.core.catalogue.tables import CatalogueEntryError
-from launcher.core.errors import CatalogueError, UnknownCourse
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import (
+    CatalogueEntryError,
+    CatalogueError,
+    ImageReferenceError,
+    UnknownCourse,
+)
+from launcher.core.images.reference import ImageReference
 from launcher.core.local.resources import resource_path
 
 SOURCE = "/srv/tutor/my-catalogue.toml"

@@ -30,7 +30,6 @@ from typing import Literal
 
 from launcher.core.catalogue.tables import (
     ENV_RE,
-    FIX_HINT,
     ID_RE,
     ID_RULE,
     MIN_MEMORY,
@@ -40,8 +39,13 @@ from launcher.core.catalogue.tables import (
     memory_bytes,
     value_kind,
 )
-from launcher.core.errors import CatalogueError, UnknownCourse
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import (
+    CATALOGUE_FIX_HINT,
+    CatalogueError,
+    ImageReferenceError,
+    UnknownCourse,
+)
+from launcher.core.images.reference import ImageReference
 
 SCHEMA_VERSION = 1
 MAX_CATALOGUE_BYTES = 1024 * 1024
@@ -319,7 +323,7 @@ def parse_catalogue(text: str, source: str) -> Catalogue:
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(
-            f"The course catalogue {source} is not valid TOML: {exc}.", hint=FIX_HINT
+            f"The course catalogue {source} is not valid TOML: {exc}.", hint=CATALOGUE_FIX_HINT
         ) from None
     except RecursionError:
         raise CatalogueError(f"The course catalogue {source} is nested too deeply.") from None

@@ -33,9 +33,10 @@ from launcher.core.catalogue.model import Course
 from launcher.core.engine import labels
 from launcher.core.engine.advice import check_image_platform, normalise_architecture
 from launcher.core.engine.discovery import Engine, EngineInfo
-from launcher.core.environments.containers import published_ports
+from launcher.core.environments.containers import container_state, published_ports
 from launcher.core.environments.folder import check_folder
 from launcher.core.environments.ports import port_is_free
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import LauncherError, WorkspaceError
 from launcher.core.text import human_size
 
@@ -278,7 +279,7 @@ def gather_environments(launcher: Launcher, engine: Engine | None) -> list[Envir
         if container is not None:
             published = published_ports(container)
             wanted.update(published)
-            if container.status in ("running", "restarting"):
+            if container_state(container) == EnvironmentState.RUNNING:
                 ours = frozenset(published.values())
             label = container.labels.get(labels.FOLDER)
             folder = folder or (Path(label) if label else None)

@@ -24,8 +24,8 @@ from launcher.core.catalogue.sources import (
     redact,
 )
 from launcher.core.doctor.engine_checks import Check
-from launcher.core.errors import CatalogueError, SecretStoreError
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import CatalogueError, ImageReferenceError, SecretStoreError
+from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry_auth import base_url, is_loopback
 from launcher.core.local.resources import resource_path
 from launcher.core.local.secrets import BACKEND_VARIABLE, FileSecretStore, SecretStore

@@ -45,7 +45,7 @@ from launcher.core.engine.advice import (
     explain_connection_error,
     normalise_architecture,
 )
-from launcher.core.errors import EngineUnavailable
+from launcher.core.errors import NoEngineFound
 
 docker_transport.apply()
 log = logging.getLogger(__name__)
@@ -118,14 +118,6 @@ class Engine:
 
     def close(self) -> None:
         self.client.close()
-
-
-class NoEngineFound(EngineUnavailable):
-    """No engine answered; ``tried`` says where the launcher looked and why each failed."""
-
-    def __init__(self, message: str, hint: str, tried: tuple[Attempt, ...]) -> None:
-        super().__init__(message, hint)
-        self.tried = tried
 
 
 def _product(version: Mapping[str, Any], info: Mapping[str, Any]) -> str | None:

@@ -21,17 +21,14 @@ from docker.utils.socket import STDOUT, consume_socket_output, frames_iter
 from launcher.core.catalogue.model import BackupSpec, Course
 from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.environments.containers import container_state, find_container
-from launcher.core.errors import LauncherError
+from launcher.core.environments.state import EnvironmentState
+from launcher.core.errors import BackupFailed
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
 
 BACKUP_SUFFIX = ".backup"
 ERROR_TAIL = 2000  # characters of the command's error output kept for the message
 _CHUNK = 1 << 20
-
-
-class BackupFailed(LauncherError):
-    """A backup or restore command failed; nothing was replaced."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ def backups_folder(student_folder: Path) -> Path:
 
 def _running_container(client: docker.DockerClient, course: Course) -> Any:
     container = find_container(client, course)
-    if container is None or container_state(container).value != "running":
+    if container is None or container_state(container) != EnvironmentState.RUNNING:
         raise BackupFailed(
             f"{course.display_name} is not running, so its databases cannot be reached.",
             f"Start it first (course-launcher start {course.id}), then try again.",

@@ -11,16 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launcher.core.engine.advice import translate_engine_errors
-from launcher.core.environments.backups import (
-    BackupFailed,
-    BackupFile,
-    backup_databases,
-    backups_folder,
-)
+from launcher.core.environments.backups import BackupFile, backup_databases, backups_folder
 from launcher.core.environments.containers import remove_environment
 from launcher.core.environments.start import StartResult
 from launcher.core.environments.state import EnvironmentState
-from launcher.core.errors import WorkspaceError
+from launcher.core.errors import BackupFailed, WorkspaceError
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress
 

@@ -27,10 +27,15 @@ import docker.errors
 from launcher.core.catalogue.model import Course
 from launcher.core.engine.advice import translate_engine_errors
 from launcher.core.environments.state import EnvironmentState
-from launcher.core.errors import LauncherError, UpdateCheckFailed
+from launcher.core.errors import (
+    EngineUnavailable,
+    ImageReferenceError,
+    LauncherError,
+    UpdateCheckFailed,
+)
 from launcher.core.images.install import engine_platform
 from launcher.core.images.inventory import RemovalResult, remove_image_version
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry import RegistryClient
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress
@@ -108,7 +113,7 @@ def check_for_update(
     except UpdateCheckFailed:
         raise
     except LauncherError as exc:
-        if exc.exit_code == 3:  # the engine, not the registry: say so as it is
+        if isinstance(exc, EngineUnavailable):  # the engine, not the registry: say so
             raise
         raise UpdateCheckFailed(
             f"Cannot check for updates of {course.display_name}: {exc.message}",
