@@ -17,7 +17,7 @@ from launcher.cli.output import AddCommand, emit, say
 from launcher.core.launcher import Launcher
 
 if TYPE_CHECKING:
-    from launcher.core.doctor.engine_checks import Check
+    from launcher.core.doctor.check import Check
 
 
 _MARKS = {"ok": "ok     ", "warning": "WARNING", "error": "ERROR  "}
@@ -34,7 +34,8 @@ def doctor_lines(checks: list[Check]) -> list[str]:
 
 
 def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.doctor.engine_checks import has_errors, run_checks
+    from launcher.core.doctor.check import has_errors
+    from launcher.core.doctor.report import run_checks
 
     say("Checking Docker, your environments and this computer…")
     checks = run_checks(launcher)

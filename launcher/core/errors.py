@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from launcher.core.engine.discovery import Attempt
+    from launcher.core.engine.model import Attempt
 
 
 class LauncherError(Exception):

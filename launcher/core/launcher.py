@@ -25,7 +25,7 @@ from launcher.core.operation import CancelToken, Progress, no_progress
 # The Docker SDK, requests and the engine code load on first use, not with the
 # window: each operation imports what it needs (see docs/how-it-works.md).
 if TYPE_CHECKING:
-    from launcher.core.engine.discovery import Engine
+    from launcher.core.engine.model import Engine
     from launcher.core.environments.start import StartResult
     from launcher.core.images.pull_progress import PullProgress
     from launcher.core.images.users import ImageUsers

@@ -26,7 +26,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from launcher.core.engine.discovery import Engine
+from launcher.core.engine.model import Engine
 from launcher.core.errors import Cancelled
 from launcher.core.images.manifest import Platform
 from launcher.core.images.pull_progress import PullPhase, PullProgress

@@ -30,14 +30,10 @@ import docker.errors
 import pytest
 import requests
 
-from launcher.core.engine.advice import (
-    PERMISSION_DENIED,
-    check_image_platform,
-    describe,
-    engine_hint,
-    translate_engine_errors,
-)
-from launcher.core.engine.discovery import EngineInfo, engine_candidates, find_engine
+from launcher.core.engine.advice import check_image_platform, describe, engine_hint
+from launcher.core.engine.discovery import engine_candidates, find_engine
+from launcher.core.engine.errors import PERMISSION_DENIED, translate_engine_errors
+from launcher.core.engine.model import EngineInfo
 from launcher.core.errors import EngineUnavailable, NoEngineFound
 
 # --- recorded engine answers (GET /version, GET /info, trimmed to the fields read) -----

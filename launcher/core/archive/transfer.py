@@ -45,10 +45,10 @@ from launcher.core.archive.format import (
 from launcher.core.archive.reader import ExportFile, MemberReader, verify_export
 from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
 from launcher.core.catalogue.writer import course_to_toml
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.context import LauncherContext
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.engine.stream import closed_on_cancel
 from launcher.core.errors import ArchiveError, DiskFull, ImageNotFound, UsageError
-from launcher.core.launcher import Launcher
 from launcher.core.local.files import sweep_stale_temporaries, temporary_prefix, write_text_atomic
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
@@ -268,7 +268,7 @@ def _name_image(client: docker.DockerClient, export: ExportFile, loaded: list[st
     )
 
 
-def register_course(launcher: Launcher, export: ExportFile) -> tuple[Path | None, list[str]]:
+def register_course(launcher: LauncherContext, export: ExportFile) -> tuple[Path | None, list[str]]:
     """Make the imported course known: saved as a local catalogue source unless a
     catalogue (other than an earlier import) already offers it."""
     course = export.course
@@ -293,7 +293,7 @@ def register_course(launcher: Launcher, export: ExportFile) -> tuple[Path | None
 
 
 def import_course(
-    launcher: Launcher,
+    launcher: LauncherContext,
     path: Path,
     *,
     progress: Progress = no_progress,

@@ -27,10 +27,12 @@ from datetime import datetime
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from launcher import APP_NAME, __version__
-from launcher.core.doctor.engine_checks import Check, run_checks
+from launcher.core.context import LauncherContext
+from launcher.core.doctor.check import Check
+from launcher.core.doctor.report import run_checks
 from launcher.core.engine import labels
 from launcher.core.engine.advice import describe
 from launcher.core.environments.containers import published_ports
@@ -45,9 +47,6 @@ from launcher.core.redaction import (
     secret_env_values,
     secret_values,
 )
-
-if TYPE_CHECKING:
-    from launcher.core.launcher import Launcher
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ def docker_config_secrets(environ: dict[str, str] | None = None) -> list[str]:
     return found
 
 
-def _managed_containers(launcher: Launcher) -> list[Any]:
+def _managed_containers(launcher: LauncherContext) -> list[Any]:
     engine = launcher.connected_engine
     if engine is None:
         return []
@@ -105,7 +104,9 @@ def _managed_containers(launcher: Launcher) -> list[Any]:
     return containers
 
 
-def collect_secrets(launcher: Launcher, containers: Iterable[Any]) -> tuple[Redactor, list[str]]:
+def collect_secrets(
+    launcher: LauncherContext, containers: Iterable[Any]
+) -> tuple[Redactor, list[str]]:
     """Everything the bundle must not contain, and notes about what could not be read."""
     redactor, notes = Redactor(), []
     course_ids = {course.id for course in launcher.catalogue} | set(launcher.settings.courses)
@@ -143,7 +144,7 @@ def _guard(title: str, make: Callable[[], list[str]]) -> list[str]:
         return [f"({title} could not be read: {type(exc).__name__})"]
 
 
-def _versions(launcher: Launcher, engine_problem: str) -> list[str]:
+def _versions(launcher: LauncherContext, engine_problem: str) -> list[str]:
     lines = [
         f"{APP_NAME} {__version__}",
         f"Python {platform.python_version()} ({platform.python_implementation()})",
@@ -167,7 +168,7 @@ def _doctor(checks: list[Check]) -> list[str]:
     return lines
 
 
-def _settings(launcher: Launcher) -> list[str]:
+def _settings(launcher: LauncherContext) -> list[str]:
     lines = [f"{name}: {path}" for name, path in launcher.paths.all().items()]
     lines += [
         f"settings file: {launcher.paths.settings_file}",
@@ -220,7 +221,7 @@ def _container(container: Any, log_lines: int) -> list[str]:
     return lines
 
 
-def _environments(launcher: Launcher, containers: list[Any], log_lines: int) -> list[str]:
+def _environments(launcher: LauncherContext, containers: list[Any], log_lines: int) -> list[str]:
     by_course: dict[str, list[Any]] = {}
     for container in containers:
         by_course.setdefault(container.labels.get(labels.COURSE, "?"), []).append(container)
@@ -265,7 +266,7 @@ def tail_lines(paths: Iterable[Path], count: int) -> list[str]:
     return lines[-count:] if count > 0 else []
 
 
-def _launcher_log(launcher: Launcher, log_lines: int) -> list[str]:
+def _launcher_log(launcher: LauncherContext, log_lines: int) -> list[str]:
     current = launcher.paths.log_file
     older = current.with_name(current.name + ".1")
     for handler in logging.getLogger("launcher").handlers:
@@ -299,7 +300,7 @@ def _preamble(log_lines: int, written: datetime) -> list[str]:
 
 
 def support_bundle_text(
-    launcher: Launcher, *, checks: list[Check] | None = None, log_lines: int = LOG_LINES
+    launcher: LauncherContext, *, checks: list[Check] | None = None, log_lines: int = LOG_LINES
 ) -> str:
     """The bundle's text, secrets already removed."""
     written = datetime.now().astimezone()
@@ -337,7 +338,7 @@ def _guard_list(make: Callable[[], list[Any]]) -> list[Any]:
 
 
 def write_support_bundle(
-    launcher: Launcher,
+    launcher: LauncherContext,
     path: Path,
     *,
     checks: list[Check] | None = None,

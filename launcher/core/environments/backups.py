@@ -19,7 +19,7 @@ import docker
 from docker.utils.socket import STDOUT, consume_socket_output, frames_iter
 
 from launcher.core.catalogue.model import BackupSpec, Course
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.containers import container_state, find_container
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import BackupFailed

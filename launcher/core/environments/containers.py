@@ -16,7 +16,7 @@ import docker.errors
 
 from launcher.core.catalogue.model import Course
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.ports import LOOPBACK
 from launcher.core.environments.state import (
     EnvironmentState,

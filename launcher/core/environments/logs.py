@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import docker
 
 from launcher.core.catalogue.model import Course
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.containers import find_container
 from launcher.core.environments.readiness import redact
 from launcher.core.operation import CancelToken

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.context import LauncherContext
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.backups import BackupFile, backup_databases, backups_folder
 from launcher.core.environments.containers import remove_environment
 from launcher.core.environments.start import StartResult
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import BackupFailed, WorkspaceError
-from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress
 
 
@@ -27,7 +27,7 @@ class ResetResult:
 
 
 def reset_environment(
-    launcher: Launcher,
+    launcher: LauncherContext,
     course_id: str,
     *,
     databases: bool = False,
@@ -66,7 +66,7 @@ def reset_environment(
 
 
 def repair_environment(
-    launcher: Launcher,
+    launcher: LauncherContext,
     course_id: str,
     *,
     progress: Progress = no_progress,

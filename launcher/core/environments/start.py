@@ -19,7 +19,7 @@ from docker.types import Mount
 
 from launcher.core.catalogue.model import Course
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.containers import (
     PORTS_LABEL,
     container_state,

@@ -21,7 +21,7 @@ import docker.errors
 
 from launcher.core.catalogue.model import Catalogue
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.errors import ImageReferenceError
 from launcher.core.images.reference import ImageReference
 

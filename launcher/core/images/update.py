@@ -25,7 +25,8 @@ import docker
 import docker.errors
 
 from launcher.core.catalogue.model import Course
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.context import LauncherContext
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import (
     EngineUnavailable,
@@ -37,7 +38,6 @@ from launcher.core.images.install import engine_platform
 from launcher.core.images.inventory import RemovalResult, remove_image_version
 from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry import RegistryClient
-from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
 
@@ -140,7 +140,7 @@ def update_available(
 
 
 def update_course(
-    launcher: Launcher,
+    launcher: LauncherContext,
     course_id: str,
     *,
     remove_old: bool = False,

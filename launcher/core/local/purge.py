@@ -28,7 +28,7 @@ import docker
 
 from launcher.core.catalogue.model import Catalogue
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.errors import AutostartError, SecretStoreError
 from launcher.core.images.inventory import RemovalResult, prune_images
 from launcher.core.local import autostart

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from launcher.core.catalogue.sources import redact
-from launcher.core.doctor.engine_checks import Check, run_checks
+from launcher.core.doctor.check import Check
+from launcher.core.doctor.report import run_checks
 from launcher.core.doctor.support_bundle import collect_secrets, write_support_bundle
 from launcher.core.environments.state import EnvironmentStatus
 from launcher.core.launcher import Launcher
