@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from launcher.cli.output import AddCommand, emit, say
+from launcher.core.doctor.check import Check, has_errors
 from launcher.core.launcher import Launcher
-
-if TYPE_CHECKING:
-    from launcher.core.doctor.check import Check
-
 
 _MARKS = {"ok": "ok     ", "warning": "WARNING", "error": "ERROR  "}
 
@@ -34,11 +30,8 @@ def doctor_lines(checks: list[Check]) -> list[str]:
 
 
 def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.doctor.check import has_errors
-    from launcher.core.doctor.report import run_checks
-
     say("Checking Docker, your environments and this computer…")
-    checks = run_checks(launcher)
+    checks = launcher.doctor()  # secrets removed, as in the window
     emit(args, [check.as_dict() for check in checks], doctor_lines(checks))
     errors = sum(check.status == "error" for check in checks)
     warnings = sum(check.status == "warning" for check in checks)
@@ -47,10 +40,8 @@ def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_support_bundle(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.doctor.support_bundle import write_support_bundle
-
     say("Collecting versions, checks, settings and logs (tokens and passwords are left out)…")
-    written = write_support_bundle(launcher, Path(args.file))
+    written = launcher.support_bundle(Path(args.file))
     say(f"Support bundle written to {written}. Send that file to your tutor.")
     return 0
 

@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from launcher.cli.output import AddCommand, ProgressPrinter, say
-from launcher.core.catalogue.model import Course
-from launcher.core.environments.state import EnvironmentState
-from launcher.core.errors import UsageError
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
 
 
 def _cmd_reset(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.reset import reset_environment
-
     course = launcher.course(args.course)
     kept = "Your folder is kept" + ("." if args.databases else ", and so are the databases.")
     say(f"Resetting {course.display_name}. {kept}")
     printer = ProgressPrinter()
     try:
-        result = reset_environment(
-            launcher, args.course, databases=args.databases, backup=not args.no_backup,
-            progress=printer,
-        )  # fmt: skip
+        result = launcher.reset(
+            args.course, databases=args.databases, backup=not args.no_backup, progress=printer
+        )
     finally:
         printer.close()
     for made in result.backups:
@@ -37,32 +30,19 @@ def _cmd_reset(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_repair(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.reset import repair_environment
-
     printer = ProgressPrinter()
     try:
-        repair_environment(launcher, args.course, progress=printer)
+        launcher.repair(args.course, progress=printer)
     finally:
         printer.close()
     say(f"{launcher.course(args.course).display_name} was downloaded again and is ready.")
     return 0
 
 
-def _student_folder(launcher: Launcher, course: Course) -> Path:
-    folder = launcher.folder_for(course.id)
-    if folder is None:
-        raise UsageError(f"{course.display_name} has no folder yet.", "Start it first.")
-    return Path(folder)
-
-
 def _cmd_backup(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.backups import backup_databases, backups_folder
-
-    course = launcher.course(args.course)
-    target = Path(args.to) if args.to else backups_folder(_student_folder(launcher, course))
     printer = ProgressPrinter()
     try:
-        made = backup_databases(launcher.engine.client, course, target, progress=printer)
+        made = launcher.backup(args.course, Path(args.to) if args.to else None, progress=printer)
     finally:
         printer.close()
     for backup in made:
@@ -71,12 +51,9 @@ def _cmd_backup(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.backups import restore_database
-
-    course = launcher.course(args.course)
     printer = ProgressPrinter()
     try:
-        restore_database(launcher.engine.client, course, Path(args.file), progress=printer)
+        launcher.restore(args.course, Path(args.file), progress=printer)
     finally:
         printer.close()
     say(f"Restored from {args.file}.")
@@ -84,42 +61,18 @@ def _cmd_restore(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_logs(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.containers import find_container
-    from launcher.core.environments.logs import follow_logs
-    from launcher.core.environments.readiness import redact
-
-    course = launcher.course(args.course)
-    secrets = [t for t in (launcher.secrets.get(course.id),) if t]
     if args.follow:
-        follow_logs(launcher.engine.client, course, print, CancelToken(), secrets=secrets,
-                    tail=args.tail)  # fmt: skip
+        launcher.follow_logs(args.course, print, CancelToken(), tail=args.tail)
         return 0
-    container = find_container(launcher.engine.client, course)
-    if container is None:
-        raise UsageError(f"{course.display_name} has no environment yet.", "Start it first.")
-    text = container.logs(tail=args.tail).decode("utf-8", "replace")
-    print(redact(text, secrets), end="")
+    print(launcher.logs(args.course, tail=args.tail), end="")
     return 0
 
 
 def _cmd_shell(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.containers import container_state, find_container
-
-    course = launcher.course(args.course)
-    container = find_container(launcher.engine.client, course)
-    if container is None or container_state(container) != EnvironmentState.RUNNING:
-        raise UsageError(f"{course.display_name} is not running.", "Start it first.")
-    docker_cli = shutil.which("docker")
-    if docker_cli is None:
-        url = launcher.terminal_url(course.id).split("?")[0]
-        raise UsageError(
-            "The docker command is not installed here, so no shell can be opened.",
-            f"Use the terminal in Jupyter instead: {url}",
-        )
-    interactive = ["-it"] if sys.stdin.isatty() else ["-i"]
-    command = [docker_cli, "-H", launcher.engine.address, "exec", *interactive, container.id]
-    shell = ["bash", "-l"] if args.shell == "bash" else [args.shell]
-    return subprocess.run([*command, *shell], check=False).returncode
+    command = launcher.shell_command(
+        args.course, shell=args.shell, interactive_terminal=sys.stdin.isatty()
+    )
+    return subprocess.run(command, check=False).returncode
 
 
 def register(command: AddCommand) -> None:

@@ -17,41 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 from launcher.cli.output import AddCommand, ProgressPrinter, emit, say
 from launcher.core.archive.format import SUFFIX
-from launcher.core.errors import DiskFull
 from launcher.core.images.pull_errors import PRUNE_COMMAND
 from launcher.core.launcher import Launcher
 from launcher.core.text import human_size
 
 if TYPE_CHECKING:
-    from launcher.core.images.inventory import LauncherImage
+    from launcher.core.launcher import LauncherImage
 
 
 PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
 
 
-def _with_prune_advice(launcher: Launcher, exc: DiskFull) -> DiskFull:
-    """The same error, with what removing unused course images would free."""
-    from launcher.core.images.inventory import launcher_images
-
-    try:
-        images = launcher_images(launcher.engine.client, launcher.catalogue)
-        unused = [image for image in images if image.unused]
-    except Exception:  # the advice is a bonus; the disk message is what matters
-        return exc
-    if not unused:
-        return exc
-    total = human_size(sum(i.size for i in unused))
-    advice = "" if PRUNE_COMMAND in exc.hint else f" {PRUNE_ADVICE}"
-    hint = f"{exc.hint} Unused course images take up to {total}.{advice}".strip()
-    return DiskFull(exc.message, hint, exc.needed_bytes)
-
-
 def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.images.update import check_for_update, update_course, update_summary
-
     course = launcher.course(args.course)
     if args.check:
-        check = check_for_update(launcher.engine.client, course)
+        check = launcher.check_update(course.id)
         data = {
             "course": course.id,
             "installed": check.installed,
@@ -69,12 +49,10 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
         return 0
     printer = ProgressPrinter()
     try:
-        result = update_course(launcher, course.id, remove_old=args.remove_old, progress=printer)
-    except DiskFull as exc:
-        raise _with_prune_advice(launcher, exc) from exc
+        result = launcher.update(course.id, remove_old=args.remove_old, progress=printer)
     finally:
         printer.close()
-    lines = update_summary(result, course.display_name, PRUNE_ADVICE)
+    lines = result.summary(course.display_name, PRUNE_ADVICE)
     data = {
         "course": result.course_id,
         "updated": result.updated,
@@ -92,8 +70,6 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.archive.transfer import export_course
-
     course = launcher.course(args.course)
     target = Path(args.file).expanduser()
     if target.is_dir():
@@ -101,9 +77,7 @@ def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
     say(f"Exporting {course.display_name} to {target}…")
     printer = ProgressPrinter()
     try:
-        result = export_course(
-            launcher.engine.client, course, target, overwrite=args.force, progress=printer
-        )
+        result = launcher.export(course.id, target, overwrite=args.force, progress=printer)
     finally:
         printer.close()
     data = {"path": str(result.path), "size": result.size, "image_id": result.image_id}
@@ -116,15 +90,11 @@ def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.archive.transfer import import_course
-
     path = Path(args.file).expanduser()
     say(f"Importing {path}…")
     printer = ProgressPrinter()
     try:
-        result = import_course(launcher, path, progress=printer)
-    except DiskFull as exc:
-        raise _with_prune_advice(launcher, exc) from exc
+        result = launcher.import_archive(path, progress=printer)
     finally:
         printer.close()
     course = result.course
@@ -157,15 +127,12 @@ def _image_line(image: LauncherImage) -> str:
 
 
 def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.images.inventory import engine_disk_usage, launcher_images, prune_images
-
-    client = launcher.engine.client
-    images = launcher_images(client, launcher.catalogue)
+    images = launcher.images()
     data: dict[str, Any] = {"images": [image.as_dict() for image in images]}
     lines = [_image_line(image) for image in images] or ["No course images on this computer."]
     unused = [image for image in images if image.unused]
     if args.prune:
-        results = prune_images(client, launcher.catalogue, unused)
+        results = launcher.prune_images(unused)
         data["removed"] = [r.as_dict() for r in results]
         names = {image.id: _image_line(image).split("\n")[0] for image in unused}
         lines = [
@@ -181,7 +148,7 @@ def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
             f"{len(unused)} unused, {human_size(sum(i.size for i in unused))}: remove them "
             "with course-launcher images --prune"
         )
-    usage = engine_disk_usage(client)
+    usage = launcher.engine_disk_usage()
     data["engine_disk"] = None
     if usage is not None:
         data["engine_disk"] = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from launcher.cli.output import AddCommand, emit, say
@@ -17,7 +16,7 @@ def _confirm(launcher: Launcher, images: bool) -> bool:
     say(f"  in Docker: {docker_part} (only those with the launcher's labels);")
     say("  its access tokens (system keyring and token file);")
     say("  the entry that starts it when you log in, if you switched that on;")
-    for name, folder in launcher.paths.all().items():
+    for name, folder in launcher.folders().items():
         say(f"  its {name} folder: {folder}")
     say("Your course folders and the files in them are kept.")
     print("Remove all of this? [y/N] ", end="", file=sys.stderr, flush=True)
@@ -26,8 +25,6 @@ def _confirm(launcher: Launcher, images: bool) -> bool:
 
 
 def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.local.purge import home_folder, purge
-
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -38,21 +35,7 @@ def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
         if not _confirm(launcher, args.images):
             say("Nothing was removed.")
             return 0
-    try:
-        client = launcher.engine.client
-    except EngineUnavailable as exc:
-        say(f"{exc.message} Only the launcher's own files are removed now.")
-        client = None
-    report = purge(
-        launcher.paths,
-        launcher.settings,
-        launcher.catalogue,
-        launcher.secrets,
-        client,
-        images=args.images,
-        home=home_folder(os.environ),
-        progress=lambda message: say(str(message)),
-    )
+    report = launcher.purge(images=args.images, progress=lambda message: say(str(message)))
     lines = [f"container {name}" for name in report.containers]
     lines += [f"volume {name}" for name in report.volumes]
     lines += [f"image {r.image_id}" for r in report.images if r.removed]

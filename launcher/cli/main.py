@@ -18,7 +18,6 @@ from launcher.cli.output import Handler, ProgressPrinter, emit, say
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import LauncherError
 from launcher.core.launcher import Launcher
-from launcher.core.local.log_file import setup_logging
 from launcher.core.local.paths import app_paths
 
 log = logging.getLogger("launcher.cli.main")
@@ -35,7 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _cmd_paths(args: argparse.Namespace, launcher: Launcher) -> int:
-    paths = {name: str(path) for name, path in launcher.paths.all().items()}
+    paths = {name: str(path) for name, path in launcher.folders().items()}
     emit(args, paths, [f"{name:7} {path}" for name, path in paths.items()])
     return 0
 
@@ -44,7 +43,7 @@ def _cmd_courses(args: argparse.Namespace, launcher: Launcher) -> int:
     rows = [
         {"id": c.id, "code": c.code, "presentation": c.presentation, "title": c.title,
          "image": c.image, "source": c.source}
-        for c in launcher.catalogue
+        for c in launcher.courses()
     ]  # fmt: skip
     emit(args, rows, [f"{r['id']:28} {r['code']} {r['presentation']}  {r['title']}" for r in rows])
     return 0
@@ -65,16 +64,14 @@ def _cmd_status(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _open(launcher: Launcher, course_id: str, service: str | None) -> None:
-    from launcher.core.environments.browser import open_in_browser, remove_once_read
-
     url = launcher.service_url(course_id, service)
     try:
-        redirect = open_in_browser(url, launcher.paths.state / "open")
+        redirect = launcher.open_page(url)
     except OSError:
         say("No web browser could be opened here. Use `course-launcher url` for the address.")
         return
     say("Opening your browser…")
-    remove_once_read(redirect, REDIRECT_KEEP_SECONDS)  # the token is on disk only till read
+    launcher.remove_page_once_read(redirect, REDIRECT_KEEP_SECONDS)  # token on disk till read
 
 
 def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
@@ -90,10 +87,11 @@ def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_catalogues(args: argparse.Namespace, launcher: Launcher) -> int:
-    if args.add or args.remove:
-        sources = launcher.change_catalogue_sources(add=args.add, remove=args.remove)
-    else:
-        sources = list(launcher.settings.catalogue_sources)
+    if args.add:
+        launcher.add_catalogue(args.add)
+    if args.remove:
+        launcher.remove_catalogue(args.remove)
+    sources = launcher.catalogue_sources()
     emit(args, sources, sources or ["(only the bundled catalogue)"])
     return 0
 
@@ -231,7 +229,7 @@ def run_cli(argv: list[str]) -> int:
         parser.print_help(sys.stderr)
         return 2
     paths = app_paths()
-    setup_logging(paths)
+    Launcher.log_to_file(paths)
     launcher: Launcher | None = None
     try:
         launcher = Launcher.open(catalogues=args.catalogue, engine=args.engine, paths=paths)

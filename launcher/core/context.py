@@ -1,9 +1,10 @@
-"""What the workflows need of the launcher: its folders, settings, catalogue, secrets,
-engine and the few operations they build on.
+"""What the workflows and the facade's verbs need of the launcher: its folders,
+settings, catalogue, secrets, engine and the few operations they build on.
 
 Reset, update, import, the doctor and the support bundle take this Protocol instead
 of :class:`launcher.core.launcher.Launcher`, which satisfies it: the facade imports
 the workflows, so the workflows must not import the facade (not even for annotations).
+The verbs defined in the packages (``*/operations.py``) take it as their ``self``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from launcher.core.catalogue.model import Catalogue, Course
 from launcher.core.environments.state import EnvironmentStatus
+from launcher.core.errors import DiskFull
 from launcher.core.local.paths import AppPaths
 from launcher.core.local.settings import Settings
 from launcher.core.operation import CancelToken, Progress, no_progress
@@ -63,6 +65,16 @@ class LauncherContext(Protocol):
         cancel: CancelToken | None = None,
     ) -> PullProgress: ...
 
-    def change_catalogue_sources(
-        self, *, add: str | None = None, remove: str | None = None
-    ) -> list[str]: ...
+    def add_catalogue(self, source: str) -> Catalogue: ...
+
+    def known_token(self, course_id: str) -> str | None: ...
+
+    def ensure_token(self, course_id: str) -> str | None: ...
+
+    def service_url(self, course_id: str, service: str | None = None) -> str: ...
+
+    def terminal_url(self, course_id: str) -> str: ...
+
+    def backups_folder(self, course_id: str) -> Path: ...
+
+    def with_prune_advice(self, exc: DiskFull) -> DiskFull: ...

@@ -46,13 +46,12 @@ def run_gui() -> int:
     # Only the first launch loads the core (and with it the Docker SDK).
     from launcher.core.errors import LauncherError
     from launcher.core.launcher import Launcher
-    from launcher.core.local.log_file import setup_logging
     from launcher.core.local.paths import app_paths
     from launcher.ui.widgets.tray import app_icon
 
     app.setWindowIcon(app_icon())
     paths = app_paths()
-    setup_logging(paths)
+    Launcher.log_to_file(paths)
     try:
         # Saved copies of online catalogues only: the window never waits on the network.
         launcher = Launcher.open(paths=paths, offline=True)
@@ -62,7 +61,7 @@ def run_gui() -> int:
     from launcher.ui.main_window import MainWindow
     from launcher.ui.opener import BrowserOpener
 
-    window = MainWindow(launcher, opener=BrowserOpener(paths.state / "open"))
+    window = MainWindow(launcher, opener=BrowserOpener(launcher))
     instance.activate_requested.connect(window.bring_forward)
     window.closed.connect(app.quit)
     if window.tray.in_use:

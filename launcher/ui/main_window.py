@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 
 from launcher import APP_NAME
 from launcher.core.catalogue.list_lines import RegistryFacts, list_lines
-from launcher.core.catalogue.model import Catalogue, merge_catalogues
-from launcher.core.environments.folder import default_folder
+from launcher.core.catalogue.model import Catalogue
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
@@ -44,7 +43,7 @@ from launcher.ui.widgets.tray import Tray, tray_entries
 # Dialogs and operations that load the Docker SDK are imported when first used, so
 # the window appears before them (see docs/how-it-works.md, "Start-up").
 if TYPE_CHECKING:
-    from launcher.core.environments.start import StartResult
+    from launcher.core.launcher import StartResult
     from launcher.ui.dialogs.diagnostics import DiagnosticsDialog
     from launcher.ui.dialogs.settings import SettingsDialog
 
@@ -171,10 +170,7 @@ class MainWindow(QMainWindow):
         self.courses.select(course_id)
 
     def folder_for(self, course_id: str) -> Path:
-        course = self.launcher.course(course_id)
-        return self.launcher.folder_for(course_id) or default_folder(
-            course.code, course.presentation
-        )
+        return self.launcher.suggested_folder(course_id)
 
     def _selection_changed(self) -> None:
         self.stop_following_log()
@@ -255,8 +251,6 @@ class MainWindow(QMainWindow):
         before = dict(self.statuses)
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            from launcher.core.images.facts import installed_courses
-
             statuses = {s.course_id: s for s in launcher.statuses()}
             ready = {}
             for course_id, status in statuses.items():
@@ -267,7 +261,7 @@ class MainWindow(QMainWindow):
                     ready[course_id] = everything
                 else:
                     ready[course_id] = frozenset(launcher.ready_services(course_id, status))
-            installed = installed_courses(launcher.engine.client, launcher.catalogue)
+            installed = launcher.installed_courses()
             return statuses, ready, selected, installed
 
         job = Job("status", "Checking your environments", work)
@@ -290,9 +284,7 @@ class MainWindow(QMainWindow):
         courses = list(launcher.catalogue)
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            from launcher.core.images.facts import registry_facts
-
-            return registry_facts(launcher.engine.client, courses, installed)
+            return launcher.registry_facts(courses, installed)
 
         job = Job("registry", "Asking for download sizes and updates", work)
         job.succeeded.connect(self._facts_arrived)
@@ -418,9 +410,8 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _catalogue_added(self, catalogue: Catalogue) -> None:
-        self.launcher.catalogue = merge_catalogues([self.launcher.catalogue, catalogue])
-        self.catalogue_changed()
+    def _catalogue_added(self, _catalogue: Catalogue) -> None:
+        self.catalogue_changed()  # the launcher's catalogue has its courses already
 
     def _engine_address_changed(self) -> None:
         self.engine_ok = self.engine_lost = False  # another engine: nothing was lost

@@ -157,7 +157,7 @@ def test_a_cancelled_or_killed_export_leaves_no_file_under_its_name(
         "import os, signal, sys, docker\n"
         "from pathlib import Path\n"
         "from launcher.core.archive.transfer import export_course\n"
-        "from launcher.core.catalogue.model import load_catalogue_file\n"
+        "from launcher.core.catalogue.sources import load_catalogue_file\n"
         "course = load_catalogue_file(Path(sys.argv[1])).get('test-jupyter')\n"
         "def die(p):\n"
         "    if getattr(p, 'bytes_done', 0) > 10_000_000:\n"

@@ -24,11 +24,11 @@ from launcher.core.catalogue.model import (
     TokenSpec,
     Volume,
     catalogue_from_data,
-    load_catalogue_file,
     merge_catalogues,
     parse_catalogue,
     parse_catalogue_bytes,
 )
+from launcher.core.catalogue.sources import load_catalogue_file
 from launcher.core.errors import (
     CatalogueEntryError,
     CatalogueError,

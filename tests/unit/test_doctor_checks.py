@@ -38,7 +38,8 @@ from launcher.core.doctor.host_checks import (
     parse_engine_time,
     server_clock_skew,
 )
-from launcher.core.doctor.support_bundle import docker_config_secrets, tail_lines
+from launcher.core.doctor.known_secrets import docker_config_secrets
+from launcher.core.doctor.support_bundle import tail_lines
 from launcher.core.engine.model import EngineInfo
 from launcher.core.errors import EngineUnavailable, SecretStoreError
 from launcher.core.local.secrets import (

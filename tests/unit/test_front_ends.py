@@ -12,6 +12,34 @@ from pathlib import Path
 
 import launcher
 
+# Plain value modules the window and the command line may import besides the facade:
+# states, results, models and text, each importing nothing that talks to Docker, a
+# registry or the keyring, and opening no file (both checked below).
+VALUE_MODULES = (
+    "launcher.core.archive.format",  # the take-away file's suffix and layout
+    "launcher.core.catalogue.list_lines",  # the course list's second line
+    "launcher.core.catalogue.model",  # courses and catalogues, parsed from text
+    "launcher.core.doctor.check",  # one doctor check and its status
+    "launcher.core.engine.address",  # whether a text can be an engine address
+    "launcher.core.environments.backup_files",  # where database backups go
+    "launcher.core.environments.state",  # an environment's state and addresses
+    "launcher.core.images.pull_errors",  # what a failed download means
+    "launcher.core.local.paths",  # the launcher's folders, resolved, not created
+    "launcher.core.local.resources",  # where the bundled files are
+    "launcher.core.local.settings",  # the settings and their JSON form
+    "launcher.core.redaction",  # secrets taken out of text
+)
+FACADE = (
+    "launcher.core.launcher",
+    "launcher.core.errors",
+    "launcher.core.operation",
+    "launcher.core.text",
+)
+FRONT_ENDS = ("launcher.ui", "launcher.cli", "launcher.__main__")
+TALKS_TO_THE_WORLD = ("docker", "requests", "urllib3", "keyring", "PySide6", "socket")
+OPENS_FILES = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "mkdir",
+               "unlink", "rename", "iterdir", "stat", "exists", "is_file"}  # fmt: skip
+
 ROOT = Path(launcher.__file__).parent
 MAX_LINES = 400
 
@@ -30,7 +58,7 @@ ALL_MODULES = modules("launcher")
 
 
 def imported(path: Path) -> Iterator[tuple[str, int]]:
-    """Every launcher module ``path`` imports, with the line, wherever the import is."""
+    """Every module ``path`` imports, with the line, wherever the import is."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
@@ -108,3 +136,60 @@ def test_no_core_or_command_line_module_is_over_400_lines() -> None:
         if name.startswith(("launcher.core", "launcher.cli"))
     }
     assert {name: size for name, size in sizes.items() if size > MAX_LINES} == {}
+
+
+def core_imports_of_front_ends() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, path in ALL_MODULES.items():
+        if not name.startswith(FRONT_ENDS):
+            continue
+        for target, line in imported(path):
+            if target.startswith("launcher.core") and target != "launcher.core":
+                found.setdefault(target, []).append(f"{name}:{line}")
+    return found
+
+
+def test_the_front_ends_import_only_the_facade_and_value_modules() -> None:
+    """The window and the command line reach every operation through ``Launcher``."""
+    below = {
+        target: users
+        for target, users in core_imports_of_front_ends().items()
+        if target not in FACADE + VALUE_MODULES
+    }
+    assert below == {}
+
+
+def test_the_facade_is_what_the_front_ends_use_most() -> None:
+    """The rule above is not met by importing nothing: both front ends use the facade."""
+    users = core_imports_of_front_ends()["launcher.core.launcher"]
+    assert any(u.startswith("launcher.ui") for u in users)
+    assert any(u.startswith("launcher.cli") for u in users)
+
+
+def test_value_modules_talk_to_nothing_and_open_no_file() -> None:
+    problems = []
+    for name in VALUE_MODULES:
+        reached, todo = set(), [name]
+        while todo:  # the launcher modules it imports, and theirs
+            current = todo.pop()
+            if current in reached:
+                continue
+            reached.add(current)
+            for target, line in imported(ALL_MODULES[current]):
+                if target.split(".")[0] in TALKS_TO_THE_WORLD:
+                    problems.append(f"{name} reaches {target} ({current}:{line})")
+                elif target in ALL_MODULES:
+                    todo.append(target)
+        tree = ast.parse(ALL_MODULES[name].read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            called = node.func if isinstance(node, ast.Call) else None
+            word = getattr(called, "attr", getattr(called, "id", None))
+            if word in OPENS_FILES:
+                problems.append(f"{name}:{node.lineno} calls {word}")
+    assert problems == []
+
+
+def test_the_value_module_check_can_fail() -> None:
+    tree = ast.parse("from pathlib import Path\nPath('x').read_text()\n")
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    assert any(getattr(c, "attr", None) in OPENS_FILES for c in calls)

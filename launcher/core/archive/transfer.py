@@ -24,7 +24,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from launcher.core.archive.format import (
     manifest_bytes,
 )
 from launcher.core.archive.reader import ExportFile, MemberReader, verify_export
-from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
+from launcher.core.catalogue.model import Course
 from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.context import LauncherContext
 from launcher.core.engine.errors import translate_engine_errors
@@ -286,9 +286,7 @@ def register_course(launcher: LauncherContext, export: ExportFile) -> tuple[Path
         if course.id in launcher.catalogue and target.read_text("utf-8") == export.catalogue_text:
             return None, []  # imported before, the same entry
     write_text_atomic(target, export.catalogue_text, mode=0o644)
-    launcher.change_catalogue_sources(add=str(target))
-    imported = Catalogue((replace(course, source=str(target)),))
-    launcher.catalogue = merge_catalogues([launcher.catalogue, imported])
+    launcher.add_catalogue(str(target))
     return target, []
 
 

@@ -24,7 +24,7 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Literal
 
@@ -342,24 +342,3 @@ def parse_catalogue_bytes(data: bytes, source: str) -> Catalogue:
             hint="Save the file with UTF-8 encoding.",
         ) from None
     return parse_catalogue(text, source)
-
-
-def load_catalogue_file(path: Path) -> Catalogue:
-    """Read and check the catalogue file at ``path``."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CATALOGUE_BYTES + 1)
-    except FileNotFoundError:
-        problem = "does not exist"
-    except IsADirectoryError:
-        problem = "is a folder, not a file"
-    except PermissionError:
-        problem = "cannot be read (permission denied)"
-    except OSError as exc:
-        problem = f"cannot be read ({exc.strerror or exc})"
-    else:
-        return parse_catalogue_bytes(data, str(path))
-    raise CatalogueError(
-        f"The course catalogue {path} {problem}.",
-        hint="Check the catalogue sources in the launcher's settings.",
-    )

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import ipaddress
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,13 +36,13 @@ from launcher import __version__
 from launcher.core.catalogue.model import (
     MAX_CATALOGUE_BYTES,
     Catalogue,
-    load_catalogue_file,
     merge_catalogues,
     parse_catalogue_bytes,
 )
 from launcher.core.errors import CatalogueError
 from launcher.core.local.files import write_atomic
 from launcher.core.local.resources import resource_path
+from launcher.core.redaction import redact_login
 
 if TYPE_CHECKING:  # requests loads when a catalogue is downloaded, not at start-up
     import requests
@@ -87,14 +86,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def redact(source: str) -> str:
-    """The source with any user name or password in an address replaced by ``…``."""
-    return re.sub(r"(://)[^/?#]*@", r"\1…@", source.strip())
-
-
 def check_source(source: str) -> str:
     """The source, tidied, if the launcher accepts it; :class:`CatalogueError` if not."""
-    source, shown = source.strip(), redact(source)
+    source, shown = source.strip(), redact_login(source)
     if not source:
         raise CatalogueError("A catalogue source is empty.", hint="Give a file path or address.")
     if not is_url(source):
@@ -313,6 +307,27 @@ def _report(
     return SourceReport(location, kind, True, from_cache, fetched_at, catalogue.ids)
 
 
+def load_catalogue_file(path: Path) -> Catalogue:
+    """Read and check the catalogue file at ``path``."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CATALOGUE_BYTES + 1)
+    except FileNotFoundError:
+        problem = "does not exist"
+    except IsADirectoryError:
+        problem = "is a folder, not a file"
+    except PermissionError:
+        problem = "cannot be read (permission denied)"
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror or exc})"
+    else:
+        return parse_catalogue_bytes(data, str(path))
+    raise CatalogueError(
+        f"The course catalogue {path} {problem}.",
+        hint="Check the catalogue sources in the launcher's settings.",
+    )
+
+
 def load_catalogues(
     sources: Sequence[str],
     cache_dir: Path,
@@ -350,7 +365,7 @@ def load_catalogues(
                 raise
             warnings.append(exc.message)
             kind: SourceKind = "url" if is_url(source) else "file"
-            reports.append(SourceReport(redact(source), kind, loaded=False))
+            reports.append(SourceReport(redact_login(source), kind, loaded=False))
             continue
         catalogues.append(catalogue)
         reports.append(report)

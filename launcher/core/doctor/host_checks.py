@@ -21,7 +21,6 @@ from launcher.core.catalogue.sources import (
     SourceReport,
     is_url,
     load_catalogues,
-    redact,
 )
 from launcher.core.context import LauncherContext
 from launcher.core.doctor.check import Check
@@ -30,6 +29,7 @@ from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry_auth import base_url, is_loopback
 from launcher.core.local.resources import resource_path
 from launcher.core.local.secrets import BACKEND_VARIABLE, FileSecretStore, SecretStore
+from launcher.core.redaction import redact_login
 
 SECRET_PROBE = "course-launcher-doctor"  # noqa: S105 - a key name, never a token
 MAX_SKEW_SECONDS = 300
@@ -85,7 +85,7 @@ def catalogue_sources(launcher: LauncherContext) -> list[str]:
 
 def check_catalogue_source(number: int, report: SourceReport, warnings: Sequence[str]) -> Check:
     check_id = f"catalogue.{number}.source"
-    location = redact(report.location)
+    location = redact_login(report.location)
     said = warnings[0] if warnings else ""
     if not report.loaded:
         return Check(
@@ -273,7 +273,7 @@ def check_proxy(environ: Mapping[str, str], engine_info: Mapping[str, Any] | Non
     info = engine_info or {}
     engine_proxy = str(info.get("HttpsProxy") or info.get("HttpProxy") or "")
     docker_note = (
-        f" Docker itself downloads through {redact(engine_proxy)}." if engine_proxy else ""
+        f" Docker itself downloads through {redact_login(engine_proxy)}." if engine_proxy else ""
     )
     if not proxies:
         return Check(
@@ -281,7 +281,7 @@ def check_proxy(environ: Mapping[str, str], engine_info: Mapping[str, Any] | Non
             "ok",
             "No proxy is set for the launcher (HTTP_PROXY, HTTPS_PROXY)." + docker_note,
         )
-    shown = "; ".join(f"{name}={redact(value)}" for name, value in proxies.items())
+    shown = "; ".join(f"{name}={redact_login(value)}" for name, value in proxies.items())
     missing = [host for host in LOCAL_NAMES if not no_proxy_covers(no_proxy, host)]
     if missing:
         wanted = ",".join([*LOCAL_NAMES, *([no_proxy] if no_proxy else [])])

@@ -7,6 +7,7 @@ cannot be made is reported, and the doctor itself never fails.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from launcher.core.context import LauncherContext
@@ -24,6 +25,7 @@ from launcher.core.doctor.engine_checks import (
     gather_environments,
     installed_images,
 )
+from launcher.core.doctor.known_secrets import collect_secrets
 from launcher.core.engine.model import Engine
 from launcher.core.errors import LauncherError
 
@@ -96,3 +98,11 @@ def _guarded_facts(
                   "Run the doctor again once Docker answers.")
         )  # fmt: skip
         return gather_environments(launcher, None)
+
+
+def redacted_checks(launcher: LauncherContext) -> list[Check]:
+    """Every check with every known secret removed: what the window and the command
+    line show, and what the support bundle holds."""
+    checks = run_checks(launcher)
+    redactor, _notes = collect_secrets(launcher, [])
+    return [replace(c, summary=redactor(c.summary), fix=redactor(c.fix)) for c in checks]

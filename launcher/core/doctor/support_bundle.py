@@ -16,11 +16,8 @@ See :mod:`launcher.core.redaction`. The file is written atomically.
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import logging
-import os
 import platform
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -32,6 +29,7 @@ from typing import Any
 from launcher import APP_NAME, __version__
 from launcher.core.context import LauncherContext
 from launcher.core.doctor.check import Check
+from launcher.core.doctor.known_secrets import collect_secrets
 from launcher.core.doctor.report import run_checks
 from launcher.core.engine import labels
 from launcher.core.engine.advice import describe
@@ -41,11 +39,8 @@ from launcher.core.local.files import write_atomic
 from launcher.core.local.settings import settings_to_json
 from launcher.core.redaction import (
     MASK,
-    Redactor,
     is_secret_name,
     mask_secret_keys,
-    secret_env_values,
-    secret_values,
 )
 
 log = logging.getLogger(__name__)
@@ -69,62 +64,12 @@ def _package_version(names: Iterable[str]) -> str:
     return "not installed"
 
 
-# --- secrets to leave out ---------------------------------------------------------------
-
-
-def docker_config_secrets(environ: dict[str, str] | None = None) -> list[str]:
-    """Registry logins stored in the Docker configuration (``auths``), never sent."""
-    env = dict(os.environ) if environ is None else environ
-    folder = Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    found: list[str] = []
-    auths = config.get("auths") if isinstance(config, dict) else None
-    for entry in (auths or {}).values() if isinstance(auths, dict) else []:
-        if not isinstance(entry, dict):
-            continue
-        found += [str(v) for k, v in entry.items() if is_secret_name(k) and v]
-        encoded = entry.get("auth")
-        if isinstance(encoded, str) and encoded:
-            try:
-                decoded = base64.b64decode(encoded).decode("utf-8", errors="replace")
-            except ValueError:
-                continue
-            found += [decoded, decoded.partition(":")[2]]
-    return found
-
-
 def _managed_containers(launcher: LauncherContext) -> list[Any]:
     engine = launcher.connected_engine
     if engine is None:
         return []
     containers: list[Any] = engine.client.containers.list(all=True, filters=labels.managed_filter())
     return containers
-
-
-def collect_secrets(
-    launcher: LauncherContext, containers: Iterable[Any]
-) -> tuple[Redactor, list[str]]:
-    """Everything the bundle must not contain, and notes about what could not be read."""
-    redactor, notes = Redactor(), []
-    course_ids = {course.id for course in launcher.catalogue} | set(launcher.settings.courses)
-    for course_id in sorted(course_ids):
-        try:
-            redactor.add([launcher.secrets.get(course_id)])  # read only: never made here
-        except LauncherError as exc:
-            notes.append(f"The token of {course_id} could not be read to leave it out: "
-                         f"{exc.message}")  # fmt: skip
-    redactor.add(secret_values(settings_to_json(launcher.settings)))
-    with contextlib.suppress(OSError, ValueError):  # the file as written, unknown keys too
-        redactor.add(secret_values(json.loads(launcher.paths.settings_file.read_bytes())))
-    for course in launcher.catalogue:
-        redactor.add(value for name, value in course.env.items() if is_secret_name(name))
-    for container in containers:
-        redactor.add(secret_env_values(container.attrs.get("Config", {}).get("Env") or []))
-    redactor.add(docker_config_secrets())
-    return redactor, notes
 
 
 # --- sections ---------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from launcher.core.context import LauncherContext
 from launcher.core.engine.errors import translate_engine_errors
-from launcher.core.environments.backups import BackupFile, backup_databases, backups_folder
+from launcher.core.environments.backup_files import BackupFile, backups_folder
+from launcher.core.environments.backups import backup_databases
 from launcher.core.environments.containers import remove_environment
 from launcher.core.environments.start import StartResult
 from launcher.core.environments.state import EnvironmentState

@@ -66,6 +66,10 @@ class UpdateResult:
     remade_at_next_start: bool = False  # it exists, stopped: recreated when next started
     old_image: RemovalResult | None = None  # when removing the old image was asked for
 
+    def summary(self, display_name: str, keep_advice: str = "") -> list[str]:
+        """What happened, in sentences (see :func:`update_summary`)."""
+        return update_summary(self, display_name, keep_advice)
+
 
 def _repo_digests(image: Any, repository: str) -> set[str]:
     found: set[str] = set()

@@ -41,7 +41,7 @@ from keyring.backends import chainer, fail, null
 from launcher.core.errors import KeyringUnavailable, SecretStoreError
 from launcher.core.local.files import write_atomic
 from launcher.core.local.paths import AppPaths
-from launcher.core.local.settings import set_aside
+from launcher.core.local.settings_file import set_aside
 
 SERVICE_NAME = "course-launcher"
 BACKEND_VARIABLE = "COURSE_LAUNCHER_SECRETS"

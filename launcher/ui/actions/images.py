@@ -31,8 +31,7 @@ from launcher.ui.jobs import Job
 from launcher.ui.widgets.course_page import progress_parts
 
 if TYPE_CHECKING:
-    from launcher.core.archive.transfer import ExportResult, ImportResult
-    from launcher.core.images.update import UpdateResult
+    from launcher.core.launcher import ExportResult, ImportResult, UpdateResult
     from launcher.ui.main_window import MainWindow
 
 FILE_FILTER = f"Course environments (*{SUFFIX});;All files (*)"
@@ -104,21 +103,17 @@ class ImageActions(QObject):
         launcher = window.launcher
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> UpdateResult:
-            from launcher.core.images.update import update_course
-
-            return update_course(launcher, course_id, progress=report, cancel=cancel)
+            return launcher.update(course_id, progress=report, cancel=cancel)
 
         job = window.env_job(course_id, f"Updating {course.code}", work)
         job.succeeded.connect(lambda result: self._updated(course_id, result))
         return job
 
     def _updated(self, course_id: str, result: UpdateResult) -> None:
-        from launcher.core.images.update import update_summary
-
         window = self.window
         course = window.launcher.course(course_id)
         window.forget_registry_facts(course_id)
-        self._say(" ".join(update_summary(result, course.display_name)))
+        self._say(" ".join(result.summary(course.display_name)))
         if result.updated and result.old_id is not None and result.old_image is None:
             self._offer_removal(course_id, result.old_id)
 
@@ -149,9 +144,7 @@ class ImageActions(QObject):
         launcher = self.window.launcher
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            from launcher.core.images.inventory import remove_image_version
-
-            return remove_image_version(launcher.engine.client, old_id, launcher.catalogue)
+            return launcher.remove_image_version(old_id)
 
         job = self.window.env_job(course_id, "Removing the old version", work)
         job.succeeded.connect(
@@ -187,12 +180,9 @@ class ImageActions(QObject):
         launcher = window.launcher
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ExportResult:
-            from launcher.core.archive.transfer import export_course
-
-            return export_course(
-                launcher.engine.client, course, target, overwrite=True,
-                progress=report, cancel=cancel,
-            )  # fmt: skip
+            return launcher.export(
+                course_id, target, overwrite=True, progress=report, cancel=cancel
+            )
 
         job = window.env_job(course_id, f"Exporting {course.code}", work)
         job.succeeded.connect(
@@ -222,9 +212,7 @@ class ImageActions(QObject):
         launcher = window.launcher
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ImportResult:
-            from launcher.core.archive.transfer import import_course
-
-            return import_course(launcher, source, progress=report, cancel=cancel)
+            return launcher.import_archive(source, progress=report, cancel=cancel)
 
         job = Job(IMPORT_KEY, f"Importing {source.name}", work)
         job.succeeded.connect(self._imported)

@@ -13,7 +13,7 @@ from launcher.core.operation import CancelToken
 from launcher.ui.jobs import Job
 
 if TYPE_CHECKING:
-    from launcher.core.environments.reset import ResetResult
+    from launcher.core.launcher import ResetResult
     from launcher.ui.dialogs.reset import ResetDialog
     from launcher.ui.main_window import MainWindow
 
@@ -67,11 +67,7 @@ class TutorActions(QObject):
         launcher = window.launcher
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ResetResult:
-            from launcher.core.environments.reset import reset_environment
-
-            return reset_environment(
-                launcher, course_id, databases=databases, progress=report, cancel=cancel
-            )
+            return launcher.reset(course_id, databases=databases, progress=report, cancel=cancel)
 
         job = window.env_job(course_id, f"Resetting {launcher.course(course_id).code}", work)
         job.succeeded.connect(lambda result: self._reset_done(course_id, result))

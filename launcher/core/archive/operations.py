@@ -1,0 +1,53 @@
+"""The facade's verbs for take-away files: export a course's environment to one
+file, import one (no download). :class:`launcher.core.launcher.Launcher` inherits them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from launcher.core.context import LauncherContext
+from launcher.core.errors import DiskFull
+from launcher.core.operation import CancelToken, Progress, no_progress
+
+# Annotations only: the archive code (and the Docker SDK) load when a verb runs.
+if TYPE_CHECKING:
+    from launcher.core.archive.transfer import ExportResult, ImportResult
+
+
+class ArchiveOperations:
+    def export(
+        self: LauncherContext,
+        course_id: str,
+        target: Path,
+        *,
+        overwrite: bool = False,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> ExportResult:
+        """Write the course's environment to ``target`` (in a folder: ``COURSE`` + suffix)."""
+        from launcher.core.archive.format import SUFFIX
+        from launcher.core.archive.transfer import export_course
+
+        course = self.course(course_id)
+        if target.is_dir():
+            target = target / f"{course.id}{SUFFIX}"
+        return export_course(
+            self.engine.client, course, target, overwrite=overwrite, progress=progress,
+            cancel=cancel,
+        )  # fmt: skip
+
+    def import_archive(
+        self: LauncherContext,
+        path: Path,
+        *,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> ImportResult:
+        """Install a course's environment from an exported file; its course is added."""
+        from launcher.core.archive.transfer import import_course
+
+        try:
+            return import_course(self, path, progress=progress, cancel=cancel)
+        except DiskFull as exc:
+            raise self.with_prune_advice(exc) from exc
