@@ -1,15 +1,15 @@
-"""Command-line tools for tutors: doctor and support bundle.
+"""Command-line tools for tutors: doctor, support bundle, engine.
 
-    course-launcher doctor [--json]        exit 0 when no check is an error, else 1
-    course-launcher support-bundle FILE    one text file to send to a tutor, no secrets
+course-launcher doctor [--json]        exit 0 when no check is an error, else 1
+course-launcher support-bundle FILE    one text file to send to a tutor, no secrets
+course-launcher engine [--json]        which Docker engine is used, and its version
 
-The work is done by :mod:`launcher.core.doctor.engine_checks` and
-:mod:`launcher.core.doctor.support_bundle`.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from pathlib import Path
 
 from launcher.cli.output import AddCommand, emit, say
@@ -46,7 +46,20 @@ def _cmd_support_bundle(args: argparse.Namespace, launcher: Launcher) -> int:
     return 0
 
 
+def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
+    engine = launcher.engine
+    data = {"address": engine.address, "found_by": engine.found_by, **asdict(engine.info)}
+    lines = [
+        f"Docker engine {engine.info.engine_version} (API {engine.info.api_version}) at "
+        f"{engine.address}, found by {engine.found_by}",
+        f"{engine.info.operating_system or engine.info.os_type}, {engine.info.architecture}",
+    ]
+    emit(args, data, lines)
+    return 0
+
+
 def register(command: AddCommand) -> None:
+    command("engine", _cmd_engine, "show which Docker engine is used and its version", json=True)
     command("doctor", _cmd_doctor, "check Docker, the environments and this computer", json=True)
     bundle = command(
         "support-bundle",

@@ -1,4 +1,6 @@
-"""Tutor commands that repair an environment: reset, repair, backup, restore, logs, shell."""
+"""Commands for one course's environment: start stop status url open remove, and the
+tutor's reset repair backup restore logs shell. Each handler calls one ``Launcher``
+verb (``launcher/core/environments/operations.py``) and words its result."""
 
 from __future__ import annotations
 
@@ -7,9 +9,83 @@ import subprocess
 import sys
 from pathlib import Path
 
-from launcher.cli.output import AddCommand, ProgressPrinter, say
+from launcher.cli.output import AddCommand, ProgressPrinter, emit, say
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
+
+REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is removed
+
+
+def _cmd_status(args: argparse.Namespace, launcher: Launcher) -> int:
+    statuses = [launcher.status(args.course)] if args.course else launcher.statuses()
+    lines = []
+    for status in statuses:
+        lines.append(f"{status.course_id:28} {status.state.value}")
+        lines += [
+            f"    {e.name}: {e.url}"
+            for e in status.endpoints
+            if status.state == EnvironmentState.RUNNING
+        ]
+    emit(args, [s.as_dict() for s in statuses], lines)
+    return 0
+
+
+def _open(launcher: Launcher, course_id: str, service: str | None) -> None:
+    url = launcher.service_url(course_id, service)
+    try:
+        redirect = launcher.open_page(url)
+    except OSError:
+        say("No web browser could be opened here. Use `course-launcher url` for the address.")
+        return
+    say("Opening your browser…")
+    launcher.remove_page_once_read(redirect, REDIRECT_KEEP_SECONDS)  # token on disk till read
+
+
+def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
+    course = launcher.course(args.course)
+    say(f"Starting {course.display_name}…")
+    folder = Path(args.folder) if args.folder else None
+    printer = ProgressPrinter()
+    try:
+        result = launcher.start(
+            args.course, folder, create_folder=args.create_folder, progress=printer
+        )
+    finally:
+        printer.close()
+    for notice in result.notices:
+        say(notice)
+    emit(args, result.status.as_dict(), [f"{e.name}: {e.url}" for e in result.endpoints])
+    say(f"{course.display_name} is ready. Your files are in {result.status.folder}.")
+    if not args.no_browser and launcher.settings.open_browser:
+        _open(launcher, args.course, None)
+    return 0
+
+
+def _cmd_stop(args: argparse.Namespace, launcher: Launcher) -> int:
+    stopped = launcher.stop(args.course)
+    say("Stopped." if stopped else "It was not running.")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace, launcher: Launcher) -> int:
+    removed = launcher.remove(args.course, volumes=args.volumes)
+    say(
+        "Removed. Your folder and the downloaded image are kept."
+        if removed
+        else "Nothing to remove."
+    )
+    return 0
+
+
+def _cmd_url(args: argparse.Namespace, launcher: Launcher) -> int:
+    print(launcher.service_url(args.course, args.service))
+    return 0
+
+
+def _cmd_open(args: argparse.Namespace, launcher: Launcher) -> int:
+    _open(launcher, args.course, args.service)
+    return 0
 
 
 def _cmd_reset(args: argparse.Namespace, launcher: Launcher) -> int:
@@ -76,6 +152,25 @@ def _cmd_shell(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def register(command: AddCommand) -> None:
+    status = command("status", _cmd_status, "show whether environments are running", json=True)
+    status.add_argument("course", nargs="?", help="a course id (default: all)")
+    start = command("start", _cmd_start, "start a course's environment", json=True)
+    start.add_argument("course")
+    start.add_argument("--folder", help="the folder for your course files (remembered)")
+    start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
+    start.add_argument("--no-browser", action="store_true", help="do not open the browser")
+    stop = command("stop", _cmd_stop, "stop a course's environment")
+    stop.add_argument("course")
+    remove = command("remove", _cmd_remove, "remove the environment (your folder is kept)")
+    remove.add_argument("course")
+    remove.add_argument("--volumes", action="store_true", help="also delete its databases")
+    for name, handler, text in (
+        ("url", _cmd_url, "print the address of a running service, with its token"),
+        ("open", _cmd_open, "open a running service in the browser"),
+    ):
+        sub = command(name, handler, text)
+        sub.add_argument("course")
+        sub.add_argument("--service", help="which service (default: the first)")
     reset = command("reset", _cmd_reset, "make the environment new; your folder is kept")
     reset.add_argument("course")
     reset.add_argument("--databases", action="store_true",

@@ -1,22 +1,19 @@
-"""Command-line commands for course images: update, export, import, images.
+"""Commands for course images: install, update, images.
 
+    course-launcher install COURSE
     course-launcher update COURSE [--check] [--remove-old] [--json]
-    course-launcher export COURSE FILE [--force] [--json]
-    course-launcher import FILE [--json]
     course-launcher images [--prune] [--json]
 
-The work is done by :mod:`launcher.core.images.update`, :mod:`launcher.core.archive.transfer` and
-:mod:`launcher.core.images.inventory`; this module only words the results.
+Each handler calls one ``Launcher`` verb (``launcher/core/images/operations.py``);
+this module only words the results.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from launcher.cli.output import AddCommand, ProgressPrinter, emit, say
-from launcher.core.archive.format import SUFFIX
 from launcher.core.images.pull_errors import PRUNE_COMMAND
 from launcher.core.launcher import Launcher
 from launcher.core.text import human_size
@@ -24,8 +21,20 @@ from launcher.core.text import human_size
 if TYPE_CHECKING:
     from launcher.core.launcher import LauncherImage
 
-
+# After an update that kept the old version: the window asks instead (a question box).
 PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
+
+
+def _cmd_install(args: argparse.Namespace, launcher: Launcher) -> int:
+    course = launcher.course(args.course)
+    say(f"Installing {course.display_name} ({course.image})…")
+    printer = ProgressPrinter()
+    try:
+        final = launcher.install(args.course, printer)
+    finally:
+        printer.close()
+    say(f"Installed: {final.describe()}")
+    return 0
 
 
 def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
@@ -66,52 +75,6 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
         emit(args, data, [])
     for line in lines:
         say(line)
-    return 0
-
-
-def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
-    course = launcher.course(args.course)
-    target = Path(args.file).expanduser()
-    if target.is_dir():
-        target = target / f"{course.id}{SUFFIX}"
-    say(f"Exporting {course.display_name} to {target}…")
-    printer = ProgressPrinter()
-    try:
-        result = launcher.export(course.id, target, overwrite=args.force, progress=printer)
-    finally:
-        printer.close()
-    data = {"path": str(result.path), "size": result.size, "image_id": result.image_id}
-    emit(args, data, [str(result.path)])
-    say(
-        f"Exported {course.display_name} ({human_size(result.size)}). On another computer: "
-        f"course-launcher import {result.path.name}"
-    )
-    return 0
-
-
-def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
-    path = Path(args.file).expanduser()
-    say(f"Importing {path}…")
-    printer = ProgressPrinter()
-    try:
-        result = launcher.import_archive(path, progress=printer)
-    finally:
-        printer.close()
-    course = result.course
-    data = {
-        "course": course.id,
-        "image": course.image,
-        "image_id": result.image_id,
-        "catalogue_file": str(result.catalogue_file) if result.catalogue_file else None,
-        "notices": list(result.notices),
-    }
-    emit(args, data, [course.id])
-    say(f"Imported {course.display_name}: it starts without any download.")
-    if result.catalogue_file is not None:
-        say(f"The course was added to your courses ({result.catalogue_file}).")
-    for notice in result.notices:
-        say(notice)
-    say(f"Start it with: course-launcher start {course.id} --folder YOUR_FOLDER")
     return 0
 
 
@@ -165,6 +128,8 @@ def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def register(command: AddCommand) -> None:
+    install = command("install", _cmd_install, "download a course's environment")
+    install.add_argument("course")
     update = command(
         "update", _cmd_update, "install a newer version of a course's environment", json=True
     )
@@ -173,16 +138,6 @@ def register(command: AddCommand) -> None:
     update.add_argument(
         "--remove-old", action="store_true", help="remove the old version when nothing uses it"
     )
-    export = command(
-        "export", _cmd_export, "write a course's environment to one file to take away", json=True
-    )
-    export.add_argument("course")
-    export.add_argument("file", help=f"the file to write (a folder: COURSE{SUFFIX} in it)")
-    export.add_argument("--force", action="store_true", help="replace an existing file")
-    imported = command(
-        "import", _cmd_import, "install a course's environment from an exported file", json=True
-    )
-    imported.add_argument("file")
     images = command(
         "images", _cmd_images, "list the course images on this computer, sizes, unused", json=True
     )

@@ -1,4 +1,10 @@
-"""``course-launcher purge``: remove everything the launcher made, before uninstalling it."""
+"""Commands for this computer's side: paths, purge.
+
+    course-launcher paths [--json]          the folders the launcher writes to
+    course-launcher purge [--yes] [--images]  remove everything it made, before uninstalling
+
+Each handler calls one ``Launcher`` verb (``launcher/core/local/operations.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,12 @@ import sys
 from launcher.cli.output import AddCommand, emit, say
 from launcher.core.errors import EngineUnavailable, UsageError
 from launcher.core.launcher import Launcher
+
+
+def _cmd_paths(args: argparse.Namespace, launcher: Launcher) -> int:
+    paths = {name: str(path) for name, path in launcher.folders().items()}
+    emit(args, paths, [f"{name:7} {path}" for name, path in paths.items()])
+    return 0
 
 
 def _confirm(launcher: Launcher, images: bool) -> bool:
@@ -54,6 +66,7 @@ def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def register(command: AddCommand) -> None:
+    command("paths", _cmd_paths, "show the folders the launcher writes to", json=True)
     sub = command(
         "purge",
         _cmd_purge,

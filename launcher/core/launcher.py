@@ -80,19 +80,21 @@ class Launcher(
         paths: AppPaths | None = None,
         offline: bool = False,
     ) -> Launcher:
-        """Read settings and catalogues; the engine is looked for on first use."""
+        """Read settings and catalogues; the engine is looked for on first use. An
+        ``engine`` address that cannot be one is refused, as in the Settings dialog."""
         problem = engine_address_problem(engine or "")
         if problem:
             raise UsageError(f"{engine} is not a Docker engine address.", problem)
         paths = paths or app_paths()
         loaded_settings = load_settings(paths)
         settings = loaded_settings.settings
-        # Sources from the settings are forgiven (a warning); ones named now must load.
+        # Sources from the settings are forgiven (a warning); ones named now must load,
+        # so ``offline`` (the window: saved copies only) is for the remembered ones.
         remembered = load_catalogues(
             settings.catalogue_sources, paths.catalogue_cache, offline=offline
         )
         named = load_catalogues(
-            catalogues, paths.catalogue_cache, include_bundled=False, strict=True, offline=offline
+            catalogues, paths.catalogue_cache, include_bundled=False, strict=True
         )
         catalogue = merge_catalogues([remembered.catalogue, named.catalogue])
         warnings = [

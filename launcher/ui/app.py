@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -38,7 +39,8 @@ class FirstPaint(QObject):
         return False
 
 
-def run_gui() -> int:
+def run_gui(*, catalogues: Sequence[str] = (), engine: str | None = None) -> int:
+    """The window; ``catalogues`` and ``engine`` as ``--catalogue`` and ``--engine`` give them."""
     app = create_application()
     instance = SingleInstance(parent=app)
     if not instance.claim():
@@ -53,8 +55,9 @@ def run_gui() -> int:
     paths = app_paths()
     Launcher.log_to_file(paths)
     try:
-        # Saved copies of online catalogues only: the window never waits on the network.
-        launcher = Launcher.open(paths=paths, offline=True)
+        # Saved copies of remembered catalogues only: the window never waits on the
+        # network for them (one named on the command line must load, as for a command).
+        launcher = Launcher.open(catalogues=catalogues, engine=engine, paths=paths, offline=True)
     except LauncherError as exc:
         QMessageBox.critical(None, APP_NAME, f"{exc.message}\n\n{exc.hint}")
         return exc.exit_code

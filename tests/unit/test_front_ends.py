@@ -6,11 +6,16 @@ Read from the source with ``ast``, so imports inside functions and under
 
 from __future__ import annotations
 
+import argparse
 import ast
-from collections.abc import Iterator
+import inspect
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import launcher
+from launcher.cli.main import build_parser
+from launcher.core.launcher import Launcher
 
 # Plain value modules the window and the command line may import besides the facade:
 # states, results, models and text, each importing nothing that talks to Docker, a
@@ -193,3 +198,85 @@ def test_the_value_module_check_can_fail() -> None:
     tree = ast.parse("from pathlib import Path\nPath('x').read_text()\n")
     calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
     assert any(getattr(c, "attr", None) in OPENS_FILES for c in calls)
+
+
+# --- the one-hop table: verb → CLI module → facade method → core module -----------------
+
+TABLE = ROOT.parent / "docs" / "how-it-works.md"
+
+
+def one_hop_table() -> dict[str, tuple[str, str, str]]:
+    rows: dict[str, tuple[str, str, str]] = {}
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[1].startswith("cli/"):
+            rows[cells[0]] = (cells[1], cells[2].removeprefix("Launcher."), cells[3])
+    return rows
+
+
+def sub_commands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def facade_names_used(handler: Callable[..., object]) -> set[str]:
+    """``launcher.X`` in the handler and in the module's own helpers it calls."""
+    module = sys.modules[handler.__module__]
+    functions = {
+        node.name: node
+        for node in ast.parse(inspect.getsource(module)).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    names: set[str] = set()
+    todo, seen = [handler.__name__], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in functions:
+            continue
+        seen.add(name)
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "launcher":
+                names.add(node.attr)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                todo.append(node.func.id)
+    return names
+
+
+def test_the_table_names_every_sub_command() -> None:
+    assert sorted(one_hop_table()) == sorted(sub_commands())
+
+
+def test_every_sub_command_calls_its_facade_method_from_its_module() -> None:
+    wrong = []
+    for verb, (cli_module, method, core_module) in one_hop_table().items():
+        handler = sub_commands()[verb].get_default("handler")
+        if handler.__module__ != "launcher." + cli_module.removesuffix(".py").replace("/", "."):
+            wrong.append(f"{verb}: handled in {handler.__module__}, not {cli_module}")
+        if not hasattr(Launcher, method):
+            wrong.append(f"{verb}: Launcher has no {method}")
+        if method not in facade_names_used(handler):
+            wrong.append(f"{verb}: {handler.__name__} does not call launcher.{method}")
+        if not (ROOT / "core" / core_module).is_file():
+            wrong.append(f"{verb}: no launcher/core/{core_module}")
+    assert wrong == []
+
+
+def test_a_handler_that_goes_around_the_facade_is_caught() -> None:
+    def _cmd_sneaky(args: object, launcher: Launcher) -> int:
+        from launcher.core.environments.containers import stop_environment
+
+        return int(stop_environment(launcher.engine.client, launcher.course("x")))
+
+    assert "stop" not in facade_names_used(_cmd_sneaky)
+
+
+def test_no_front_end_reaches_the_engine_client() -> None:
+    reached = [
+        f"{name}:{node.lineno}"
+        for name, path in ALL_MODULES.items()
+        if name.startswith(FRONT_ENDS)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "client"
+    ]
+    assert reached == []
