@@ -245,7 +245,8 @@ HAMMER = """
 import sys
 from pathlib import Path
 from launcher.core.local.paths import app_paths
-from launcher.core.local.settings import CourseSettings, Settings, save_settings
+from launcher.core.local.settings import CourseSettings, Settings
+from launcher.core.local.settings_file import save_settings
 paths = app_paths()
 generation = int(sys.argv[1])
 print("ready", flush=True)
