@@ -14,7 +14,8 @@ import docker
 
 from benchmarks.testbed_use import PYTHON, ROOT, free_port, launcher_env
 from launcher.core.local.paths import app_paths
-from launcher.core.local.settings import load_settings, save_settings, with_course
+from launcher.core.local.settings import with_course
+from launcher.core.local.settings_file import load_settings, save_settings
 from tests.testbed.testbed import TestbedState
 
 CHATTER = """\

@@ -31,7 +31,8 @@ from benchmarks.testbed_use import (
     wait_until_free,
 )
 from benchmarks.window import probe
-from launcher.core.catalogue.model import Course, load_catalogue_file
+from launcher.core.catalogue.catalogue_file import load_catalogue_file
+from launcher.core.catalogue.model import Course
 from launcher.core.engine.labels import container_name
 from launcher.core.environments.containers import published_ports
 from tests.helpers.catalogue import catalogue_text

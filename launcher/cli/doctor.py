@@ -1,24 +1,20 @@
-"""Command-line tools for tutors: doctor and support bundle.
+"""Command-line tools for tutors: doctor, support bundle, engine.
 
-    course-launcher doctor [--json]        exit 0 when no check is an error, else 1
-    course-launcher support-bundle FILE    one text file to send to a tutor, no secrets
+course-launcher doctor [--json]        exit 0 when no check is an error, else 1
+course-launcher support-bundle FILE    one text file to send to a tutor, no secrets
+course-launcher engine [--json]        which Docker engine is used, and its version
 
-The work is done by :mod:`launcher.core.doctor.engine_checks` and
-:mod:`launcher.core.doctor.support_bundle`.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from launcher.cli.output import AddCommand, emit, say
+from launcher.core.doctor.check import Check, has_errors
 from launcher.core.launcher import Launcher
-
-if TYPE_CHECKING:
-    from launcher.core.doctor.engine_checks import Check
-
 
 _MARKS = {"ok": "ok     ", "warning": "WARNING", "error": "ERROR  "}
 
@@ -34,10 +30,8 @@ def doctor_lines(checks: list[Check]) -> list[str]:
 
 
 def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.doctor.engine_checks import has_errors, run_checks
-
     say("Checking Docker, your environments and this computer…")
-    checks = run_checks(launcher)
+    checks = launcher.doctor()  # secrets removed, as in the window
     emit(args, [check.as_dict() for check in checks], doctor_lines(checks))
     errors = sum(check.status == "error" for check in checks)
     warnings = sum(check.status == "warning" for check in checks)
@@ -46,17 +40,27 @@ def _cmd_doctor(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_support_bundle(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.doctor.support_bundle import write_support_bundle
-    from launcher.core.local.destinations import check_can_write_file
-
-    check_can_write_file(Path(args.file), "The support bundle")
+    target = launcher.support_bundle_target(Path(args.file))  # before any work starts
     say("Collecting versions, checks, settings and logs (tokens and passwords are left out)…")
-    written = write_support_bundle(launcher, Path(args.file))
+    written = launcher.support_bundle(target)
     say(f"Support bundle written to {written}. Send that file to your tutor.")
     return 0
 
 
+def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
+    engine = launcher.engine
+    data = {"address": engine.address, "found_by": engine.found_by, **asdict(engine.info)}
+    lines = [
+        f"Docker engine {engine.info.engine_version} (API {engine.info.api_version}) at "
+        f"{engine.address}, found by {engine.found_by}",
+        f"{engine.info.operating_system or engine.info.os_type}, {engine.info.architecture}",
+    ]
+    emit(args, data, lines)
+    return 0
+
+
 def register(command: AddCommand) -> None:
+    command("engine", _cmd_engine, "show which Docker engine is used and its version", json=True)
     command("doctor", _cmd_doctor, "check Docker, the environments and this computer", json=True)
     bundle = command(
         "support-bundle",

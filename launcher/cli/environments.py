@@ -1,32 +1,105 @@
-"""Tutor commands that repair an environment: reset, repair, backup, restore, logs, shell."""
+"""Commands for one course's environment: start stop status url open remove, and the
+tutor's reset repair backup restore logs shell. Each handler calls one ``Launcher``
+verb (``launcher/core/environments/operations.py``) and words its result."""
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from launcher.cli.output import AddCommand, ProgressPrinter, say
-from launcher.core.catalogue.model import Course
-from launcher.core.errors import UsageError
+from launcher.cli.output import AddCommand, ProgressPrinter, emit, say
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken
 
+REDIRECT_KEEP_SECONDS = 10  # the browser reads the redirect file, then it is removed
+
+
+def _cmd_status(args: argparse.Namespace, launcher: Launcher) -> int:
+    statuses = [launcher.status(args.course)] if args.course else launcher.statuses()
+    lines = []
+    for status in statuses:
+        lines.append(f"{status.course_id:28} {status.state.value}")
+        lines += [
+            f"    {e.name}: {e.url}"
+            for e in status.endpoints
+            if status.state == EnvironmentState.RUNNING
+        ]
+    emit(args, [s.as_dict() for s in statuses], lines)
+    return 0
+
+
+def _open(launcher: Launcher, course_id: str, service: str | None) -> None:
+    url = launcher.service_url(course_id, service)
+    try:
+        redirect = launcher.open_page(url)
+    except OSError:
+        say("No web browser could be opened here. Use `course-launcher url` for the address.")
+        return
+    say("Opening your browser…")
+    launcher.remove_page_once_read(redirect, REDIRECT_KEEP_SECONDS)  # token on disk till read
+
+
+def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
+    from launcher.core.environments.guide_state import GuideChoice
+
+    course = launcher.course(args.course)
+    say(f"Starting {course.display_name}…")
+    folder = Path(args.folder) if args.folder else None
+    guide = GuideChoice(args.guide_container) if args.guide_container else None
+    printer = ProgressPrinter()
+    try:
+        result = launcher.start(
+            args.course, folder, create_folder=args.create_folder, guide=guide, progress=printer
+        )
+    finally:
+        printer.close()
+    for notice in result.notices:
+        say(notice)
+    emit(args, result.status.as_dict(), [f"{e.name}: {e.url}" for e in result.endpoints])
+    say(f"{course.display_name} is ready. Your files are in {result.status.folder}.")
+    if not args.no_browser and launcher.settings.open_browser:
+        _open(launcher, args.course, None)
+    return 0
+
+
+def _cmd_stop(args: argparse.Namespace, launcher: Launcher) -> int:
+    stopped = launcher.stop(args.course)
+    say("Stopped." if stopped else "It was not running.")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace, launcher: Launcher) -> int:
+    removed = launcher.remove(args.course, volumes=args.volumes)
+    say(
+        "Removed. Your folder and the downloaded image are kept."
+        if removed
+        else "Nothing to remove."
+    )
+    return 0
+
+
+def _cmd_url(args: argparse.Namespace, launcher: Launcher) -> int:
+    print(launcher.service_url(args.course, args.service))
+    return 0
+
+
+def _cmd_open(args: argparse.Namespace, launcher: Launcher) -> int:
+    _open(launcher, args.course, args.service)
+    return 0
+
 
 def _cmd_reset(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.reset import reset_environment
-
     course = launcher.course(args.course)
     kept = "Your folder is kept" + ("." if args.databases else ", and so are the databases.")
     say(f"Resetting {course.display_name}. {kept}")
     printer = ProgressPrinter()
     try:
-        result = reset_environment(
-            launcher, args.course, databases=args.databases, backup=not args.no_backup,
-            progress=printer,
-        )  # fmt: skip
+        result = launcher.reset(
+            args.course, databases=args.databases, backup=not args.no_backup, progress=printer
+        )
     finally:
         printer.close()
     for made in result.backups:
@@ -36,34 +109,19 @@ def _cmd_reset(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_repair(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.reset import repair_environment
-
     printer = ProgressPrinter()
     try:
-        repair_environment(launcher, args.course, progress=printer)
+        launcher.repair(args.course, progress=printer)
     finally:
         printer.close()
     say(f"{launcher.course(args.course).display_name} was downloaded again and is ready.")
     return 0
 
 
-def _student_folder(launcher: Launcher, course: Course) -> Path:
-    folder = launcher.folder_for(course.id)
-    if folder is None:
-        raise UsageError(f"{course.display_name} has no folder yet.", "Start it first.")
-    return Path(folder)
-
-
 def _cmd_backup(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.backups import backup_databases, backups_folder
-    from launcher.core.local.destinations import check_can_write_in
-
-    course = launcher.course(args.course)
-    target = Path(args.to) if args.to else backups_folder(_student_folder(launcher, course))
-    check_can_write_in(target, "The backups")  # before Docker is even asked
     printer = ProgressPrinter()
     try:
-        made = backup_databases(launcher.engine.client, course, target, progress=printer)
+        made = launcher.backup(args.course, Path(args.to) if args.to else None, progress=printer)
     finally:
         printer.close()
     for backup in made:
@@ -72,12 +130,9 @@ def _cmd_backup(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.backups import restore_database
-
-    course = launcher.course(args.course)
     printer = ProgressPrinter()
     try:
-        restore_database(launcher.engine.client, course, Path(args.file), progress=printer)
+        launcher.restore(args.course, Path(args.file), progress=printer)
     finally:
         printer.close()
     say(f"Restored from {args.file}.")
@@ -85,45 +140,48 @@ def _cmd_restore(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_logs(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.containers import find_container
-    from launcher.core.environments.logs import follow_logs
-    from launcher.core.environments.readiness import redact
-
-    course = launcher.course(args.course)
-    secrets = [t for t in (launcher.secrets.get(course.id),) if t]
     if args.follow:
-        follow_logs(launcher.engine.client, course, print, CancelToken(), secrets=secrets,
-                    tail=args.tail)  # fmt: skip
+        launcher.follow_logs(args.course, print, CancelToken(), tail=args.tail)
         return 0
-    container = find_container(launcher.engine.client, course)
-    if container is None:
-        raise UsageError(f"{course.display_name} has no environment yet.", "Start it first.")
-    text = container.logs(tail=args.tail).decode("utf-8", "replace")
-    print(redact(text, secrets), end="")
+    print(launcher.logs(args.course, tail=args.tail), end="")
     return 0
 
 
 def _cmd_shell(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.environments.containers import find_container
-
-    course = launcher.course(args.course)
-    container = find_container(launcher.engine.client, course)
-    if container is None or container.status != "running":
-        raise UsageError(f"{course.display_name} is not running.", "Start it first.")
-    docker_cli = shutil.which("docker")
-    if docker_cli is None:
-        url = launcher.terminal_url(course.id).split("?")[0]
-        raise UsageError(
-            "The docker command is not installed here, so no shell can be opened.",
-            f"Use the terminal in Jupyter instead: {url}",
-        )
-    interactive = ["-it"] if sys.stdin.isatty() else ["-i"]
-    command = [docker_cli, "-H", launcher.engine.address, "exec", *interactive, container.id]
-    shell = ["bash", "-l"] if args.shell == "bash" else [args.shell]
-    return subprocess.run([*command, *shell], check=False).returncode
+    command = launcher.shell_command(
+        args.course, shell=args.shell, interactive_terminal=sys.stdin.isatty()
+    )
+    return subprocess.run(command, check=False).returncode
 
 
 def register(command: AddCommand) -> None:
+    status = command("status", _cmd_status, "show whether environments are running", json=True)
+    status.add_argument("course", nargs="?", help="a course id (default: all)")
+    start = command("start", _cmd_start, "start a course's environment", json=True)
+    start.add_argument("course")
+    start.add_argument("--folder", help="the folder for your course files (remembered)")
+    start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
+    start.add_argument("--no-browser", action="store_true", help="do not open the browser")
+    earlier = start.add_mutually_exclusive_group()
+    for flag, choice, text in (
+        ("--adopt-guide-container", "adopt", "stop a container made with the course's docker "
+         "run guide and use its folder (it is kept)"),
+        ("--leave-guide-container", "leave", "leave such a container as it is"),
+    ):  # fmt: skip
+        earlier.add_argument(flag, dest="guide_container", action="store_const", const=choice,
+                             help=text)  # fmt: skip
+    stop = command("stop", _cmd_stop, "stop a course's environment")
+    stop.add_argument("course")
+    remove = command("remove", _cmd_remove, "remove the environment (your folder is kept)")
+    remove.add_argument("course")
+    remove.add_argument("--volumes", action="store_true", help="also delete its databases")
+    for name, handler, text in (
+        ("url", _cmd_url, "print the address of a running service, with its token"),
+        ("open", _cmd_open, "open a running service in the browser"),
+    ):
+        sub = command(name, handler, text)
+        sub.add_argument("course")
+        sub.add_argument("--service", help="which service (default: the first)")
     reset = command("reset", _cmd_reset, "make the environment new; your folder is kept")
     reset.add_argument("course")
     reset.add_argument("--databases", action="store_true",

@@ -7,27 +7,18 @@ import sys
 from pathlib import Path
 
 from launcher.cli.output import AddCommand, say
-from launcher.core.errors import UsageError
 from launcher.core.launcher import Launcher
-from launcher.core.local.files import write_atomic
 
 
 def _cmd_hub(args: argparse.Namespace, launcher: Launcher) -> int:
-    export = launcher.hub_export(args.courses, args.format)
+    output = Path(args.output) if args.output is not None else None
+    export = launcher.hub_export(args.courses, args.format, output)
     for warning in export.warnings:
         say(f"Warning: {warning}")
-    if args.output is None:
+    if output is None:
         sys.stdout.write(export.text)
         sys.stdout.flush()
         return 0
-    output = Path(args.output).expanduser()
-    try:
-        write_atomic(output, export.text.encode("utf-8"), mode=0o644)
-    except OSError as exc:
-        raise UsageError(
-            f"The export could not be written to {output} ({exc.strerror or exc}).",
-            "Choose a folder you can write to.",
-        ) from None
     say(f"Wrote {args.format} settings for {', '.join(export.course_ids)} to {output}.")
     return 0
 

@@ -1,57 +1,46 @@
-"""Command-line commands for course images: update, export, import, images.
+"""Commands for course images: install, update, images.
 
+    course-launcher install COURSE
     course-launcher update COURSE [--check] [--remove-old] [--json]
-    course-launcher export COURSE FILE [--force] [--json]
-    course-launcher import FILE [--json]
     course-launcher images [--prune] [--json]
 
-The work is done by :mod:`launcher.core.images.update`, :mod:`launcher.core.archive.transfer` and
-:mod:`launcher.core.images.inventory`; this module only words the results.
+Each handler calls one ``Launcher`` verb (``launcher/core/images/operations.py``);
+this module only words the results.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from launcher.cli.output import AddCommand, ProgressPrinter, emit, say
-from launcher.core.archive.format import SUFFIX
-from launcher.core.errors import DiskFull
 from launcher.core.images.pull_errors import PRUNE_COMMAND
 from launcher.core.launcher import Launcher
 from launcher.core.text import human_size
 
 if TYPE_CHECKING:
-    from launcher.core.images.inventory import LauncherImage
+    from launcher.core.launcher import LauncherImage
 
-
+# After an update that kept the old version: the window asks instead (a question box).
 PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
 
 
-def _with_prune_advice(launcher: Launcher, exc: DiskFull) -> DiskFull:
-    """The same error, with what removing unused course images would free."""
-    from launcher.core.images.inventory import launcher_images
-
+def _cmd_install(args: argparse.Namespace, launcher: Launcher) -> int:
+    course = launcher.course(args.course)
+    say(f"Installing {course.display_name} ({course.image})…")
+    printer = ProgressPrinter()
     try:
-        images = launcher_images(launcher.engine.client, launcher.catalogue)
-        unused = [image for image in images if image.unused]
-    except Exception:  # the advice is a bonus; the disk message is what matters
-        return exc
-    if not unused:
-        return exc
-    total = human_size(sum(i.size for i in unused))
-    advice = "" if PRUNE_COMMAND in exc.hint else f" {PRUNE_ADVICE}"
-    hint = f"{exc.hint} Unused course images take up to {total}.{advice}".strip()
-    return DiskFull(exc.message, hint, exc.needed_bytes)
+        final = launcher.install(args.course, printer)
+    finally:
+        printer.close()
+    say(f"Installed: {final.describe()}")
+    return 0
 
 
 def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.images.update import check_for_update, update_course, update_summary
-
     course = launcher.course(args.course)
     if args.check:
-        check = check_for_update(launcher.engine.client, course)
+        check = launcher.check_update(course.id)
         data = {
             "course": course.id,
             "installed": check.installed,
@@ -69,12 +58,10 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
         return 0
     printer = ProgressPrinter()
     try:
-        result = update_course(launcher, course.id, remove_old=args.remove_old, progress=printer)
-    except DiskFull as exc:
-        raise _with_prune_advice(launcher, exc) from exc
+        result = launcher.update(course.id, remove_old=args.remove_old, progress=printer)
     finally:
         printer.close()
-    lines = update_summary(result, course.display_name, PRUNE_ADVICE)
+    lines = result.summary(course.display_name, PRUNE_ADVICE)
     data = {
         "course": result.course_id,
         "updated": result.updated,
@@ -91,62 +78,6 @@ def _cmd_update(args: argparse.Namespace, launcher: Launcher) -> int:
     return 0
 
 
-def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.archive.transfer import export_course
-    from launcher.core.local.destinations import check_can_write_file
-
-    course = launcher.course(args.course)
-    target = Path(args.file).expanduser()
-    if target.is_dir():
-        target = target / f"{course.id}{SUFFIX}"
-    check_can_write_file(target, "The export")  # before Docker is even asked
-    say(f"Exporting {course.display_name} to {target}…")
-    printer = ProgressPrinter()
-    try:
-        result = export_course(
-            launcher.engine.client, course, target, overwrite=args.force, progress=printer
-        )
-    finally:
-        printer.close()
-    data = {"path": str(result.path), "size": result.size, "image_id": result.image_id}
-    emit(args, data, [str(result.path)])
-    say(
-        f"Exported {course.display_name} ({human_size(result.size)}). On another computer: "
-        f"course-launcher import {result.path.name}"
-    )
-    return 0
-
-
-def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.archive.transfer import import_course
-
-    path = Path(args.file).expanduser()
-    say(f"Importing {path}…")
-    printer = ProgressPrinter()
-    try:
-        result = import_course(launcher, path, replace=args.replace, progress=printer)
-    except DiskFull as exc:
-        raise _with_prune_advice(launcher, exc) from exc
-    finally:
-        printer.close()
-    course = result.course
-    data = {
-        "course": course.id,
-        "image": course.image,
-        "image_id": result.image_id,
-        "catalogue_file": str(result.catalogue_file) if result.catalogue_file else None,
-        "notices": list(result.notices),
-    }
-    emit(args, data, [course.id])
-    say(f"Imported {course.display_name}: it starts without any download.")
-    if result.catalogue_file is not None:
-        say(f"The course was added to your courses ({result.catalogue_file}).")
-    for notice in result.notices:
-        say(notice)
-    say(f"Start it with: course-launcher start {course.id} --folder YOUR_FOLDER")
-    return 0
-
-
 def _image_line(image: LauncherImage) -> str:
     name = (
         ", ".join(image.names)
@@ -159,15 +90,12 @@ def _image_line(image: LauncherImage) -> str:
 
 
 def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.images.inventory import engine_disk_usage, launcher_images, prune_images
-
-    client = launcher.engine.client
-    images = launcher_images(client, launcher.catalogue)
+    images = launcher.images()
     data: dict[str, Any] = {"images": [image.as_dict() for image in images]}
     lines = [_image_line(image) for image in images] or ["No course images on this computer."]
     unused = [image for image in images if image.unused]
     if args.prune:
-        results = prune_images(client, launcher.catalogue, unused)
+        results = launcher.prune_images(unused)
         data["removed"] = [r.as_dict() for r in results]
         names = {image.id: _image_line(image).split("\n")[0] for image in unused}
         lines = [
@@ -183,7 +111,7 @@ def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
             f"{len(unused)} unused, {human_size(sum(i.size for i in unused))}: remove them "
             "with course-launcher images --prune"
         )
-    usage = engine_disk_usage(client)
+    usage = launcher.engine_disk_usage()
     data["engine_disk"] = None
     if usage is not None:
         data["engine_disk"] = {
@@ -200,6 +128,8 @@ def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def register(command: AddCommand) -> None:
+    install = command("install", _cmd_install, "download a course's environment")
+    install.add_argument("course")
     update = command(
         "update", _cmd_update, "install a newer version of a course's environment", json=True
     )
@@ -207,21 +137,6 @@ def register(command: AddCommand) -> None:
     update.add_argument("--check", action="store_true", help="only say whether one is available")
     update.add_argument(
         "--remove-old", action="store_true", help="remove the old version when nothing uses it"
-    )
-    export = command(
-        "export", _cmd_export, "write a course's environment to one file to take away", json=True
-    )
-    export.add_argument("course")
-    export.add_argument("file", help=f"the file to write (a folder: COURSE{SUFFIX} in it)")
-    export.add_argument("--force", action="store_true", help="replace an existing file")
-    imported = command(
-        "import", _cmd_import, "install a course's environment from an exported file", json=True
-    )
-    imported.add_argument("file")
-    imported.add_argument(
-        "--replace",
-        action="store_true",
-        help="let the file replace the installed image of a course from another catalogue",
     )
     images = command(
         "images", _cmd_images, "list the course images on this computer, sizes, unused", json=True

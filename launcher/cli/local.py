@@ -1,16 +1,25 @@
-"""``course-launcher purge``: remove everything the launcher made, before uninstalling it."""
+"""Commands for this computer's side: paths, purge.
+
+    course-launcher paths [--json]          the folders the launcher writes to
+    course-launcher purge [--yes] [--images]  remove everything it made, before uninstalling
+
+Each handler calls one ``Launcher`` verb (``launcher/core/local/operations.py``).
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from launcher.cli.output import AddCommand, emit, say
 from launcher.core.errors import EngineUnavailable, UsageError
 from launcher.core.launcher import Launcher
 
-EXIT_ENGINE_UNAVAILABLE = 3
+
+def _cmd_paths(args: argparse.Namespace, launcher: Launcher) -> int:
+    paths = {name: str(path) for name, path in launcher.folders().items()}
+    emit(args, paths, [f"{name:7} {path}" for name, path in paths.items()])
+    return 0
 
 
 def _confirm(launcher: Launcher, images: bool) -> bool:
@@ -19,7 +28,7 @@ def _confirm(launcher: Launcher, images: bool) -> bool:
     say(f"  in Docker: {docker_part} (only those with the launcher's labels);")
     say("  its access tokens (system keyring and token file);")
     say("  the entry that starts it when you log in, if you switched that on;")
-    for name, folder in launcher.paths.all().items():
+    for name, folder in launcher.folders().items():
         say(f"  its {name} folder: {folder}")
     say("Your course folders and the files in them are kept.")
     print("Remove all of this? [y/N] ", end="", file=sys.stderr, flush=True)
@@ -28,8 +37,6 @@ def _confirm(launcher: Launcher, images: bool) -> bool:
 
 
 def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
-    from launcher.core.local.purge import home_folder, purge
-
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -40,21 +47,7 @@ def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
         if not _confirm(launcher, args.images):
             say("Nothing was removed.")
             return 0
-    try:
-        client = launcher.engine.client
-    except EngineUnavailable as exc:
-        say(f"{exc.message} Only the launcher's own files are removed now.")
-        client = None
-    report = purge(
-        launcher.paths,
-        launcher.settings,
-        launcher.catalogue,
-        launcher.secrets,
-        client,
-        images=args.images,
-        home=home_folder(os.environ),
-        progress=lambda message: say(str(message)),
-    )
+    report = launcher.purge(images=args.images, progress=lambda message: say(str(message)))
     lines = [f"container {name}" for name in report.containers]
     lines += [f"volume {name}" for name in report.volumes]
     lines += [f"image {r.image_id}" for r in report.images if r.removed]
@@ -69,10 +62,11 @@ def _cmd_purge(args: argparse.Namespace, launcher: Launcher) -> int:
         if report.engine_checked
         else "Course Launcher's files were removed, but not its Docker environments."
     )
-    return 0 if report.engine_checked else EXIT_ENGINE_UNAVAILABLE
+    return 0 if report.engine_checked else EngineUnavailable.exit_code
 
 
 def register(command: AddCommand) -> None:
+    command("paths", _cmd_paths, "show the folders the launcher writes to", json=True)
     sub = command(
         "purge",
         _cmd_purge,

@@ -1,5 +1,9 @@
 """What every command-line command shares: messages on stderr, data on stdout
-(``--json``), and progress that does not flood a terminal or a log."""
+(``--json``), and progress that does not flood a terminal or a log.
+
+The core words its hints for the window ("then press Retry"); every line printed
+here says the command line's action instead (see ``COMMAND_LINE_WORDS``).
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,21 @@ class AddCommand(Protocol):
     ) -> argparse.ArgumentParser: ...
 
 
+# The window's action → the command line's, in the core's messages and hints.
+COMMAND_LINE_WORDS = (
+    ("Press Retry", "Run the command again"),
+    ("press Retry", "run the command again"),
+)
+
+
+def in_command_line_words(text: str) -> str:
+    for window_words, command_words in COMMAND_LINE_WORDS:
+        text = text.replace(window_words, command_words)
+    return text
+
+
 def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(in_command_line_words(text), file=sys.stderr, flush=True)
 
 
 class ProgressPrinter:
@@ -62,4 +79,4 @@ def emit(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
         print(json.dumps(data, indent=2, sort_keys=True))
     else:
         for line in lines:
-            print(line)
+            print(in_command_line_words(line))

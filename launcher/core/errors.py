@@ -5,7 +5,12 @@ The front ends show ``message`` and ``hint``; tracebacks go to the log file only
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from launcher.core.environments.guide_state import GuideContainer
+
+if TYPE_CHECKING:
+    from launcher.core.engine.model import Attempt
 
 
 class LauncherError(Exception):
@@ -129,3 +134,69 @@ class GuideContainerFound(LauncherError):
     ) -> None:
         super().__init__(message, hint)
         self.found = found
+
+
+class Cancelled(LauncherError):
+    """The person cancelled a long operation; nothing was lost."""
+
+    def __init__(self) -> None:
+        super().__init__("Cancelled.", "Nothing was lost; you can start again at any time.")
+
+
+class NoEngineFound(EngineUnavailable):
+    """No engine answered; ``tried`` says where the launcher looked and why each failed."""
+
+    def __init__(self, message: str, hint: str, tried: tuple[Attempt, ...]) -> None:
+        super().__init__(message, hint)
+        self.tried = tried
+
+
+class BackupFailed(LauncherError):
+    """A backup or restore command failed; nothing was replaced."""
+
+
+class AutostartError(LauncherError):
+    """The login entry could not be written or removed."""
+
+
+class KeyringUnavailable(SecretStoreError):
+    """The system keyring is missing, locked or failed for this operation."""
+
+
+CATALOGUE_FIX_HINT = (
+    "Ask whoever publishes this catalogue to correct it, or remove it from the "
+    "launcher's catalogue sources. Entries in lists are counted from 1."
+)
+
+
+class CatalogueEntryError(CatalogueError):
+    """A mistake at one key of a catalogue; ``key`` is a path like ``services[2].port``."""
+
+    def __init__(self, source: str, key: str, problem: str, course_id: str | None = None) -> None:
+        where = f'in course "{course_id}", ' if course_id else ""
+        stop = "" if problem.endswith((".", "?", ")")) else "."
+        super().__init__(
+            f'The course catalogue {source} has a mistake {where}at key "{key}": {problem}{stop}',
+            hint=CATALOGUE_FIX_HINT,
+        )
+        self.source = source
+        self.key = key
+        self.problem = problem
+        self.course_id = course_id
+
+
+class ImageReferenceError(LauncherError, ValueError):
+    """A text is not a valid image reference; the message says why.
+
+    Also a ``ValueError``: callers that parse names they did not choose catch it as one."""
+
+    exit_code = 2
+
+
+class TokenRefused(LauncherError):
+    """The registry's token server said no (``status`` is its HTTP status); the registry
+    client turns it into :class:`RegistryAccessDenied` with what to do."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"The course image server's login service answered HTTP {status}.")
+        self.status = status

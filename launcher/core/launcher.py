@@ -2,7 +2,18 @@
 
 A ``Launcher`` holds what every operation needs: the app's folders, the settings,
 the catalogue, the secret store and (found on first use) the Docker engine. Each
-method is one thing a student or tutor asks for.
+method is one thing a student or tutor asks for; typing ``launcher.`` lists them all.
+
+The verbs of each domain are defined next to it and inherited here (one class,
+one entry): ``environments/operations.py`` (status, stop, remove, url, reset,
+repair, backup, restore, logs, shell), ``images/operations.py`` (install, update,
+images), ``archive/operations.py`` (export, import), ``doctor/operations.py``
+(doctor, support bundle) and ``local/operations.py`` (paths, login entry, purge).
+Start, the catalogues and the settings live here: they change the launcher's state.
+
+The front ends import this module, ``errors``, ``operation``, ``text`` and plain
+value modules only; the workflows below take :class:`LauncherContext`, never this
+class (see docs/how-it-works.md, "Who may import whom").
 """
 
 from __future__ import annotations
@@ -15,22 +26,34 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from launcher.core.archive.operations import ArchiveOperations
 from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
 from launcher.core.catalogue.sources import check_source, load_catalogues
-from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
+from launcher.core.doctor.operations import DoctorOperations
+from launcher.core.engine.address import engine_address_problem
+from launcher.core.environments.operations import EnvironmentOperations
 from launcher.core.errors import UsageError, WorkspaceError
+from launcher.core.images.operations import ImageOperations
+from launcher.core.local.operations import LocalOperations
 from launcher.core.local.paths import AppPaths, app_paths
-from launcher.core.local.settings import Settings, load_settings, save_settings, with_course
+from launcher.core.local.settings import Settings, with_course
+from launcher.core.local.settings_file import load_settings, save_settings
 from launcher.core.operation import CancelToken, Progress, no_progress
 
 # The Docker SDK, requests and the engine code load on first use, not with the
-# window: each operation imports what it needs (see docs/how-it-works.md).
+# window: each operation imports what it needs (see docs/how-it-works.md). The
+# result types are named here for the front ends' annotations.
 if TYPE_CHECKING:
-    from launcher.core.engine.discovery import Engine
+    from launcher.core.archive.transfer import ExportResult as ExportResult
+    from launcher.core.archive.transfer import ImportResult as ImportResult
+    from launcher.core.engine.model import Engine
     from launcher.core.environments.guide_state import GuideChoice
-    from launcher.core.environments.start import StartResult
+    from launcher.core.environments.reset import ResetResult as ResetResult
+    from launcher.core.environments.start import StartResult as StartResult
     from launcher.core.hub.export import HubExport
-    from launcher.core.images.pull_progress import PullProgress
+    from launcher.core.images.inventory import LauncherImage as LauncherImage
+    from launcher.core.images.inventory import RemovalResult as RemovalResult
+    from launcher.core.images.update import UpdateResult as UpdateResult
     from launcher.core.images.users import ImageUsers
     from launcher.core.local.secrets import SecretStore
 
@@ -38,10 +61,12 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Launcher:
+class Launcher(
+    EnvironmentOperations, ImageOperations, ArchiveOperations, DoctorOperations, LocalOperations
+):
     paths: AppPaths
     settings: Settings
-    catalogue: Catalogue
+    catalogue: Catalogue  # replaced whole, under the settings lock, never changed in place
     engine_address: str | None = None
     warnings: list[str] = field(default_factory=list)
     named_catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))  # --catalogue
@@ -59,16 +84,21 @@ class Launcher:
         paths: AppPaths | None = None,
         offline: bool = False,
     ) -> Launcher:
-        """Read settings and catalogues; the engine is looked for on first use."""
+        """Read settings and catalogues; the engine is looked for on first use. An
+        ``engine`` address that cannot be one is refused, as in the Settings dialog."""
+        problem = engine_address_problem(engine or "")
+        if problem:
+            raise UsageError(f"{engine} is not a Docker engine address.", problem)
         paths = paths or app_paths()
         loaded_settings = load_settings(paths)
         settings = loaded_settings.settings
-        # Sources from the settings are forgiven (a warning); ones named now must load.
+        # Sources from the settings are forgiven (a warning); ones named now must load,
+        # so ``offline`` (the window: saved copies only) is for the remembered ones.
         remembered = load_catalogues(
             settings.catalogue_sources, paths.catalogue_cache, offline=offline
         )
         named = load_catalogues(
-            catalogues, paths.catalogue_cache, include_bundled=False, strict=True, offline=offline
+            catalogues, paths.catalogue_cache, include_bundled=False, strict=True
         )
         catalogue = merge_catalogues([remembered.catalogue, named.catalogue])
         warnings = [
@@ -83,14 +113,13 @@ class Launcher:
             named_catalogue=named.catalogue,
         )
 
-    def reload_catalogue(self) -> list[str]:
-        """Read the remembered catalogues again, from saved copies only (after one was
-        removed in Settings); returns the warnings of sources that could not be read."""
-        remembered = load_catalogues(
-            self.settings.catalogue_sources, self.paths.catalogue_cache, offline=True
-        )
-        self.catalogue = merge_catalogues([remembered.catalogue, self.named_catalogue])
-        return list(remembered.warnings)
+    @staticmethod
+    def log_to_file(paths: AppPaths) -> str | None:
+        """Send the launcher's log to its file (before :meth:`open`, so its failures
+        are logged too); a note for the person when its folder cannot be written."""
+        from launcher.core.local.log_file import setup_logging
+
+        return setup_logging(paths)
 
     @property
     def secrets(self) -> SecretStore:
@@ -130,27 +159,40 @@ class Launcher:
     def course(self, course_id: str) -> Course:
         return self.catalogue.get(course_id)
 
-    def hub_export(self, course_ids: Sequence[str], format: str) -> HubExport:
+    def hub_export(
+        self, course_ids: Sequence[str], format: str, output: Path | None = None
+    ) -> HubExport:
         """Settings that run these courses on an institution's JupyterHub (``z2jh`` Helm
-        values or a ``dockerspawner`` config fragment), with what the hub cannot do."""
-        from launcher.core.hub.export import export_for_hub
+        values or a ``dockerspawner`` config fragment), with what the hub cannot do;
+        written to ``output`` (atomically) when one is given."""
+        from launcher.core.hub.export import export_for_hub, write_hub_export
 
-        return export_for_hub([self.course(course_id) for course_id in course_ids], format)
+        export = export_for_hub([self.course(course_id) for course_id in course_ids], format)
+        if output is not None:
+            write_hub_export(export, output)
+        return export
+
+    def courses(self) -> list[Course]:
+        """Every course in the catalogue, in its order."""
+        return list(self.catalogue)
 
     def folder_for(self, course_id: str) -> Path | None:
         return self.settings.course(course_id).folder
 
-    def status(self, course_id: str) -> EnvironmentStatus:
-        from launcher.core.environments.containers import environment_status
+    def suggested_folder(self, course_id: str) -> Path:
+        """The remembered folder, else ``Documents/CODE-PRESENTATION``."""
+        from launcher.core.environments.folder import default_folder
 
-        return environment_status(self.engine.client, self.course(course_id))
+        course = self.course(course_id)
+        return self.folder_for(course.id) or default_folder(course.code, course.presentation)
 
-    def statuses(self) -> list[EnvironmentStatus]:
-        from launcher.core.environments.containers import environment_statuses
+    def known_token(self, course_id: str) -> str | None:
+        """The environment's token if one was made; never makes one (log redaction)."""
+        course = self.course(course_id)
+        return self.secrets.get(course.id) if course.token else None
 
-        return environment_statuses(self.engine.client, self.catalogue)
-
-    def token(self, course_id: str) -> str | None:
+    def ensure_token(self, course_id: str) -> str | None:
+        """The environment's token, made and kept now if there is none yet."""
         from launcher.core.local.secrets import token_for
 
         course = self.course(course_id)
@@ -193,7 +235,7 @@ class Launcher:
         request = StartRequest(
             course=course,
             folder=chosen,
-            token=self.token(course.id),
+            token=self.ensure_token(course.id),
             remembered_ports={int(k): v for k, v in remembered.ports.items() if k.isdigit()},
             create_folder=create_folder,
             shares_host_files=engine_shares_host_files(
@@ -220,104 +262,50 @@ class Launcher:
         )
         return result
 
+    # -- settings and catalogues ------------------------------------------------------
     def update_settings(self, change: Callable[[Settings], Settings]) -> Settings:
         """Change the settings and save them, one change at a time: a start finishing
         in a job and the Settings dialog saving at the same moment both keep their part."""
         with self._settings_lock:
-            self.settings = change(self.settings)
-            save_settings(self.paths, self.settings)
-            return self.settings
+            return self._save_settings(change)
 
-    def change_catalogue_sources(
-        self, *, add: str | None = None, remove: str | None = None
-    ) -> list[str]:
-        """Remember (or forget) a catalogue source; one being added must load now."""
-        added = None
-        if add is not None:
-            added = check_source(add)
-            load_catalogues([added], self.paths.catalogue_cache, include_bundled=False, strict=True)
+    def _save_settings(self, change: Callable[[Settings], Settings]) -> Settings:
+        self.settings = change(self.settings)
+        save_settings(self.paths, self.settings)
+        return self.settings
+
+    def catalogue_sources(self) -> list[str]:
+        """The catalogues remembered besides the bundled one (files and addresses)."""
+        return list(self.settings.catalogue_sources)
+
+    def add_catalogue(self, source: str) -> Catalogue:
+        """Load a catalogue now (an address is downloaded and saved), remember it and
+        show its courses; returns them. One that does not load is not remembered."""
+        added = check_source(source)
+        loaded = load_catalogues(
+            [added], self.paths.catalogue_cache, include_bundled=False, strict=True
+        )
 
         def change(settings: Settings) -> Settings:
-            sources = [s for s in settings.catalogue_sources if s != remove]
-            if added is not None and added not in sources:
-                sources.append(added)
-            return replace(settings, catalogue_sources=tuple(sources))
+            sources = settings.catalogue_sources
+            return replace(settings, catalogue_sources=(*sources, *[added][: added not in sources]))
 
-        return list(self.update_settings(change).catalogue_sources)
+        with self._settings_lock:  # a job may add while the window reads: one writer
+            self._save_settings(change)
+            self.catalogue = merge_catalogues([self.catalogue, loaded.catalogue])
+        return loaded.catalogue
 
-    def terminal_url(self, course_id: str) -> str:
-        """Jupyter's own terminal page for a running course, with its token: the shell
-        a student or tutor can always reach, whatever is installed on the computer."""
-        course = self.course(course_id)
-        jupyter = next((s for s in course.services if s.auth == "token"), None)
-        if jupyter is None:
-            raise UsageError(
-                f"{course.display_name} has no Jupyter service to open a terminal in.",
-                f"Use: course-launcher shell {course_id}",
-            )
-        address = self.service_url(course_id, jupyter.name)
-        base, _, query = address.partition("?")
-        root = base[: len(base) - len(jupyter.path)] if base.endswith(jupyter.path) else base
-        page = "/lab/terminals/1" if jupyter.path.startswith("/lab") else "/terminals/1"
-        return f"{root.rstrip('/')}{page}" + (f"?{query}" if query else "")
+    def remove_catalogue(self, source: str) -> list[str]:
+        """Forget a catalogue; its courses leave the list. Returns the warnings of the
+        remembered ones that could not be read again (from saved copies only)."""
 
-    def ready_services(self, course_id: str, status: EnvironmentStatus | None = None) -> set[str]:
-        """Names of the course's services that answer now (for Open buttons); pass the
-        status when it is known, to save asking the engine again."""
-        from launcher.core.environments.readiness import answering, ready_checks, ready_url
+        def change(settings: Settings) -> Settings:
+            kept = tuple(s for s in settings.catalogue_sources if s != source)
+            return replace(settings, catalogue_sources=kept)
 
-        course = self.course(course_id)
-        status = status or self.status(course_id)
-        if status.state != EnvironmentState.RUNNING:
-            return set()
-        checks = ready_checks(course, status.ports, self.token(course_id))
-        answered = answering(checks)
-        up = {check.url for check in checks if check.service in answered}
-        return {
-            service.name
-            for service in course.services
-            if service.port in status.ports and ready_url(service, status.ports) in up
-        }
-
-    def install(
-        self,
-        course_id: str,
-        progress: Progress = no_progress,
-        cancel: CancelToken | None = None,
-    ) -> PullProgress:
-        """Download the course image (again: an image that is present costs one check)."""
-        from launcher.core.images.install import pull_image
-
-        course = self.course(course_id)
-        return pull_image(self.engine.client, course, progress=progress, cancel=cancel)
-
-    def stop(self, course_id: str) -> bool:
-        from launcher.core.environments.containers import stop_environment
-
-        return stop_environment(self.engine.client, self.course(course_id))
-
-    def remove(self, course_id: str, *, volumes: bool = False) -> bool:
-        from launcher.core.environments.containers import remove_environment
-
-        return remove_environment(self.engine.client, self.course(course_id), volumes=volumes)
-
-    def service_url(self, course_id: str, service: str | None = None) -> str:
-        """The address of a running service, with the token (like ``jupyter server list``)."""
-        status = self.status(course_id)
-        if not status.endpoints:
-            raise UsageError(
-                f"{self.course(course_id).display_name} is not running.",
-                f"Start it first: course-launcher start {course_id}",
-            )
-        chosen = status.endpoints[0]
-        if service is not None:
-            matches = [e for e in status.endpoints if e.name.lower() == service.lower()]
-            if not matches:
-                names = ", ".join(e.name for e in status.endpoints)
-                raise UsageError(f"No service called {service!r}.", f"Choose one of: {names}.")
-            chosen = matches[0]
-        token = self.token(course_id) if chosen.needs_token else None
-        if not token:
-            return chosen.url
-        separator = "&" if "?" in chosen.url else "?"
-        return f"{chosen.url}{separator}token={token}"
+        with self._settings_lock:
+            sources = self._save_settings(change).catalogue_sources
+        remembered = load_catalogues(sources, self.paths.catalogue_cache, offline=True)
+        with self._settings_lock:
+            self.catalogue = merge_catalogues([remembered.catalogue, self.named_catalogue])
+        return list(remembered.warnings)

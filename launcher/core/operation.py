@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from launcher.core.errors import LauncherError
+from launcher.core.errors import Cancelled
 
 # What a long operation reports: a sentence for people, or a snapshot object with
 # ``describe()`` and ``fraction`` (``PullProgress``). Called as often as it likes.
@@ -21,11 +21,6 @@ def describe(progress: Any) -> str:
 
 def no_progress(_message: Any) -> None:
     """The progress callback of a caller that shows nothing."""
-
-
-class Cancelled(LauncherError):
-    def __init__(self) -> None:
-        super().__init__("Cancelled.", "Nothing was lost; you can start again at any time.")
 
 
 class CancelToken:

@@ -120,3 +120,17 @@ class Redactor:
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text
+
+
+def redact_login(address: str) -> str:
+    """The address with any user name or password in it replaced by ``…`` (catalogue
+    sources and engine addresses, shown in the window and the doctor)."""
+    return re.sub(r"(://)[^/?#]*@", r"\1…@", address.strip())
+
+
+def blank_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets`` (the environment's tokens) replaced by the mask."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text

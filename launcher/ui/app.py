@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -38,7 +39,8 @@ class FirstPaint(QObject):
         return False
 
 
-def run_gui() -> int:
+def run_gui(*, catalogues: Sequence[str] = (), engine: str | None = None) -> int:
+    """The window; ``catalogues`` and ``engine`` as ``--catalogue`` and ``--engine`` give them."""
     app = create_application()
     instance = SingleInstance(parent=app)
     if not instance.claim():
@@ -46,23 +48,23 @@ def run_gui() -> int:
     # Only the first launch loads the core (and with it the Docker SDK).
     from launcher.core.errors import LauncherError
     from launcher.core.launcher import Launcher
-    from launcher.core.local.log_file import setup_logging
     from launcher.core.local.paths import app_paths
     from launcher.ui.widgets.tray import app_icon
 
     app.setWindowIcon(app_icon())
     paths = app_paths()
-    setup_logging(paths)
+    Launcher.log_to_file(paths)
     try:
-        # Saved copies of online catalogues only: the window never waits on the network.
-        launcher = Launcher.open(paths=paths, offline=True)
+        # Saved copies of remembered catalogues only: the window never waits on the
+        # network for them (one named on the command line must load, as for a command).
+        launcher = Launcher.open(catalogues=catalogues, engine=engine, paths=paths, offline=True)
     except LauncherError as exc:
         QMessageBox.critical(None, APP_NAME, f"{exc.message}\n\n{exc.hint}")
         return exc.exit_code
     from launcher.ui.main_window import MainWindow
     from launcher.ui.opener import BrowserOpener
 
-    window = MainWindow(launcher, opener=BrowserOpener(paths.state / "open"))
+    window = MainWindow(launcher, opener=BrowserOpener(launcher))
     instance.activate_requested.connect(window.bring_forward)
     window.closed.connect(app.quit)
     if window.tray.in_use:

@@ -120,8 +120,6 @@ class EngineWatch(QObject):
         before = dict(self.state.statuses)
 
         def snapshot() -> StatusSnapshot:
-            from launcher.core.images.facts import installed_courses
-
             statuses = {s.course_id: s for s in launcher.statuses()}
             ready = {}
             for course_id, status in statuses.items():
@@ -132,7 +130,7 @@ class EngineWatch(QObject):
                     ready[course_id] = everything
                 else:
                     ready[course_id] = frozenset(launcher.ready_services(course_id, status))
-            installed = installed_courses(launcher.engine.client, launcher.catalogue)
+            installed = launcher.installed_courses()
             return StatusSnapshot(statuses, ready, installed)
 
         job = Job.call("status", "Checking your environments", snapshot)
@@ -152,9 +150,7 @@ class EngineWatch(QObject):
         courses = list(launcher.catalogue)
 
         def facts() -> dict[str, RegistryFacts]:
-            from launcher.core.images.facts import registry_facts
-
-            return registry_facts(launcher.engine.client, courses, installed)
+            return launcher.registry_facts(courses, installed)
 
         job = Job.call("registry", "Asking for download sizes and updates", facts)
         job.succeeded.connect(self.state.facts_arrived)

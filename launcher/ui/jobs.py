@@ -20,8 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
-from launcher.core.errors import LauncherError
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.errors import Cancelled, LauncherError
+from launcher.core.operation import CancelToken
 
 log = logging.getLogger(__name__)
 

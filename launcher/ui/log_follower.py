@@ -41,7 +41,6 @@ class LogFollower(QObject):
         if self._job is not None:
             return
         launcher = self.launcher
-        course = launcher.course(course_id)
 
         def sink(line: str) -> None:
             with self._lock:
@@ -53,12 +52,8 @@ class LogFollower(QObject):
                 self.lines_waiting.emit()  # queued to the GUI thread: wake the redraw
 
         def work(_report: Callable[[Any], None], cancel: CancelToken) -> None:
-            from launcher.core.environments.logs import (
-                follow_logs,  # the Docker SDK: off the GUI thread
-            )
-
-            secrets = [t for t in (launcher.token(course_id),) if t]  # the keyring: not here
-            follow_logs(launcher.engine.client, course, sink, cancel, secrets=secrets)
+            # the Docker SDK and the keyring: off the GUI thread
+            launcher.follow_logs(course_id, sink, cancel)
 
         job = Job(f"logs:{course_id}", "Reading the log", work)
         job.done.connect(lambda: self._done(job))

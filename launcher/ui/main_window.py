@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
 
 from launcher import APP_NAME
 from launcher.core.catalogue.list_lines import list_lines
-from launcher.core.catalogue.model import Catalogue, merge_catalogues
-from launcher.core.environments.folder import default_folder
+from launcher.core.catalogue.model import Catalogue
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.ui.actions.courses import CourseActions, Opener
@@ -167,10 +166,7 @@ class MainWindow(QMainWindow):
         self.courses.select(course_id)
 
     def folder_for(self, course_id: str) -> Path:
-        course = self.launcher.course(course_id)
-        return self.launcher.folder_for(course_id) or default_folder(
-            course.code, course.presentation
-        )
+        return self.launcher.suggested_folder(course_id)
 
     def chosen_folder(self) -> Path:
         return Path(self.page.folder.text()).expanduser()
@@ -201,9 +197,8 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _catalogue_added(self, catalogue: Catalogue) -> None:
-        self.launcher.catalogue = merge_catalogues([self.launcher.catalogue, catalogue])
-        self.catalogue_changed()
+    def _catalogue_added(self, _catalogue: Catalogue) -> None:
+        self.catalogue_changed()  # the launcher's catalogue has its courses already
 
     def _engine_address_changed(self) -> None:
         self.watch.forget_engine()

@@ -4,25 +4,24 @@ command line), and remove the file as soon as the browser has read it."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from launcher.core.environments.browser import open_in_browser, remove_once_read
+from launcher.core.launcher import Launcher
 
 KEEP_SECONDS = 30.0  # at the latest, where the file system keeps no access times
 
 
 class BrowserOpener(QObject):
-    def __init__(self, folder: Path, parent: QObject | None = None) -> None:
+    def __init__(self, launcher: Launcher, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.folder = folder
+        self.launcher = launcher
 
     def __call__(self, url: str) -> None:
-        page = open_in_browser(url, self.folder)  # OSError: the caller tells the student
+        page = self.launcher.open_page(url)  # OSError: the caller tells the student
         # Watching for the browser's read polls the file: a thread, not the GUI's loop.
         # Files left by a launcher that quit meanwhile are swept at the next open.
         threading.Thread(
-            target=remove_once_read, args=(page, KEEP_SECONDS), daemon=True,
+            target=self.launcher.remove_page_once_read, args=(page, KEEP_SECONDS), daemon=True,
             name="redirect-file",
         ).start()  # fmt: skip

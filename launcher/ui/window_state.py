@@ -15,7 +15,7 @@ from launcher.core.catalogue.list_lines import RegistryFacts
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
 
 if TYPE_CHECKING:
-    from launcher.core.environments.start import StartResult
+    from launcher.core.launcher import StartResult
 
 
 class StatusSnapshot(NamedTuple):

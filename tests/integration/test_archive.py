@@ -17,8 +17,9 @@ import docker
 import pytest
 
 from launcher.core.archive.transfer import export_course
+from launcher.core.errors import Cancelled
 from launcher.core.launcher import Launcher
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.operation import CancelToken
 from tests.helpers.folders import make_student_folder
 from tests.testbed.testbed import TestbedState
 
@@ -156,7 +157,7 @@ def test_a_cancelled_or_killed_export_leaves_no_file_under_its_name(
         "import os, signal, sys, docker\n"
         "from pathlib import Path\n"
         "from launcher.core.archive.transfer import export_course\n"
-        "from launcher.core.catalogue.model import load_catalogue_file\n"
+        "from launcher.core.catalogue.catalogue_file import load_catalogue_file\n"
         "course = load_catalogue_file(Path(sys.argv[1])).get('test-jupyter')\n"
         "def die(p):\n"
         "    if getattr(p, 'bytes_done', 0) > 10_000_000:\n"

@@ -225,3 +225,26 @@ def test_a_read_only_folder_is_an_error(
         doctor(*engine_args(testbed, course_catalogue))[1]["course.test-jupyter.folder"]["status"]
         == "ok"
     )
+
+
+def test_the_doctor_on_the_command_line_leaves_tokens_out(
+    testbed: TestbedState, launcher: Launcher, course_catalogue: Path, student_area: Path
+) -> None:
+    """As in the window: a token that shows up in a check (here in the folder's name)
+    is blanked, in the JSON and in the text for people."""
+    token = launcher.ensure_token("test-jupyter")
+    assert token
+    folder = make_student_folder(student_area, f"work-{token}")
+    launcher.start("test-jupyter", folder)
+
+    result, checks = doctor(*engine_args(testbed, course_catalogue))
+    assert token not in result.stdout + result.stderr
+    summary = checks["course.test-jupyter.folder"]["summary"]
+    assert "work-********" in summary, summary
+
+    text = subprocess.run(
+        [sys.executable, "-m", "launcher", "doctor", *engine_args(testbed, course_catalogue)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert token not in text.stdout + text.stderr
+    assert "work-********" in text.stdout

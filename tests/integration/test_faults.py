@@ -212,7 +212,8 @@ HAMMER = """
 import sys
 from pathlib import Path
 from launcher.core.local.paths import app_paths
-from launcher.core.local.settings import CourseSettings, Settings, save_settings
+from launcher.core.local.settings import CourseSettings, Settings
+from launcher.core.local.settings_file import save_settings
 paths = app_paths()
 generation = int(sys.argv[1])
 print("ready", flush=True)
@@ -231,7 +232,7 @@ while True:
 
 def test_settings_write_killed_at_random_points_is_old_or_new(launcher_home: Path) -> None:
     from launcher.core.local.paths import app_paths
-    from launcher.core.local.settings import load_settings
+    from launcher.core.local.settings_file import load_settings
 
     paths = app_paths()
     paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
@@ -278,7 +279,7 @@ def test_settings_write_killed_at_random_points_is_old_or_new(launcher_home: Pat
     print(f"{len(seen)} generations read back, {cut_mid_write} of 25 kills cut a write")
     assert not list(paths.settings_file.parent.glob("*.corrupt-*"))
     # At most the last killed writer's temporary file is left; the next write sweeps it.
-    from launcher.core.local.settings import save_settings
+    from launcher.core.local.settings_file import save_settings
 
     save_settings(paths, load_settings(paths).settings)
     debris = [p.name for p in paths.settings_file.parent.iterdir() if p.name.endswith(".tmp")]

@@ -29,7 +29,7 @@ def launchers_containers(client: docker.DockerClient) -> list[str]:
 
 
 def notebook_through_jupyter(launcher: Launcher, port: int) -> bytes:
-    token = launcher.token(COURSE)
+    token = launcher.ensure_token(COURSE)
     response = requests.get(
         f"http://127.0.0.1:{port}/files/week1.ipynb",
         headers={"Authorization": f"token {token}"}, timeout=10,

@@ -9,11 +9,12 @@ from pathlib import Path
 import docker
 import pytest
 
+from launcher.core.errors import Cancelled
 from launcher.core.images.manifest import Platform
 from launcher.core.images.pull_progress import PullPhase, PullProgress
 from launcher.core.images.registry import RegistryClient
 from launcher.core.launcher import Launcher
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.operation import CancelToken
 from tests.helpers.folders import make_student_folder
 from tests.helpers.images import remove_all_images
 

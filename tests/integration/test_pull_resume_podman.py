@@ -26,13 +26,14 @@ from pathlib import Path
 import docker
 import pytest
 
-from launcher.core.engine.discovery import Engine
+from launcher.core.engine.model import Engine
+from launcher.core.errors import Cancelled
 from launcher.core.images.manifest import Platform
 from launcher.core.images.pull_progress import PullPhase, PullProgress
 from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry import RegistryClient
 from launcher.core.launcher import Launcher
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.operation import CancelToken
 from tests.helpers.catalogue import catalogue_text
 from tests.testbed.podman_engine import PodmanService, PodmanUnavailable, start_podman
 from tests.testbed.services import free_port

@@ -11,8 +11,9 @@ import docker
 import pytest
 
 from launcher.core.engine import labels
-from launcher.core.environments.backups import BackupFailed, backup_databases, restore_database
+from launcher.core.environments.backups import backup_databases, restore_database
 from launcher.core.environments.reset import reset_environment
+from launcher.core.errors import BackupFailed
 from launcher.core.launcher import Launcher
 from tests.helpers.folders import folder_hashes, make_student_folder
 from tests.testbed.testbed import TestbedState

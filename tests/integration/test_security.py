@@ -143,7 +143,7 @@ def test_token_strong_distinct_and_never_on_disk_or_command_lines(
     # The tokens exist before the first start (made on first use), so the watch knows
     # what to look for from the first process on.
     setup = Launcher.open(catalogues=[str(course_catalogue)], engine=testbed.docker_host)
-    tokens = {cid: setup.token(cid) for cid in ("test-jupyter", "test-multi")}
+    tokens = {cid: setup.ensure_token(cid) for cid in ("test-jupyter", "test-multi")}
     setup.close()
     assert all(tokens.values()) and len(set(tokens.values())) == 2
     assert all(token_bits(t) >= 128 for t in tokens.values() if t)

@@ -64,7 +64,7 @@ def adminer_launcher(
 
 def visit_every_service(launcher: Launcher, endpoints: tuple[ServiceEndpoint, ...]) -> None:
     """What a student does in the browser: open each service, a few pages each."""
-    token = launcher.token(COURSE)
+    token = launcher.ensure_token(COURSE)
     for endpoint in endpoints:
         headers = {"Authorization": f"token {token}"} if endpoint.needs_token else {}
         for _visit in range(3):

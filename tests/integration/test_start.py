@@ -48,7 +48,7 @@ def test_start_token_files_restart_and_folder_change(
     os.chown(folder / "notes.txt", STUDENT_UID, STUDENT_UID)
     result = launcher.start("test-jupyter", folder)
     port = result.ports[8888]
-    token = launcher.token("test-jupyter")
+    token = launcher.ensure_token("test-jupyter")
     assert token and len(token) >= 22
     base = f"http://127.0.0.1:{port}"
     assert requests.get(f"{base}/api/status", headers={"Authorization": f"token {token}"},
@@ -73,7 +73,7 @@ def test_start_token_files_restart_and_folder_change(
     assert launcher.stop("test-jupyter")
     again = launcher.start("test-jupyter")  # the folder is remembered
     assert again.ports == result.ports
-    assert launcher.token("test-jupyter") == token
+    assert launcher.ensure_token("test-jupyter") == token
     assert clean_engine.containers.get(labels.container_name("test-jupyter")).id == container_id
 
     # A new folder recreates the container; the old folder is left exactly as it was.

@@ -109,7 +109,7 @@ def test_container_that_dies_while_starting_reports_its_last_lines(
     with launcher_with(testbed, tmp_path, text) as launcher, pytest.raises(StartFailed) as caught:
         launcher.start("test-jupyter", make_student_folder(student_area, "m"))
     assert "stopped while starting" in caught.value.message
-    token = launcher.token("test-jupyter")
+    token = launcher.ensure_token("test-jupyter")
     assert token and token not in str(caught.value)
 
 

@@ -19,7 +19,8 @@ from launcher.core.local import autostart
 from launcher.core.local.paths import app_paths
 from launcher.core.local.purge import purge
 from launcher.core.local.secrets import open_secret_store, token_for
-from launcher.core.local.settings import load_settings, save_settings, with_course
+from launcher.core.local.settings import with_course
+from launcher.core.local.settings_file import load_settings, save_settings
 from tests.helpers.catalogue import catalogue_text
 from tests.helpers.folders import folder_hashes
 from tests.testbed.services import free_port

@@ -50,7 +50,7 @@ def test_install_start_open_stop(
     assert window.state.statuses["test-jupyter"].state == EnvironmentState.RUNNING
     qtbot.waitUntil(lambda: window.page.log_view.blockCount() > 1, timeout=30_000)
     screenshot(window, "running")
-    token = window.launcher.token("test-jupyter")
+    token = window.launcher.ensure_token("test-jupyter")
     assert token and token not in window.page.log_view.toPlainText()
 
     qtbot.mouseClick(window.page.service_buttons["Jupyter"][0], _LEFT)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from launcher.core.launcher import Launcher
 from launcher.ui.opener import BrowserOpener
 
 BROWSER = """#!{python}
@@ -31,8 +32,9 @@ def test_the_page_is_private_and_removed_once_the_browser_read_it(
     browser.chmod(0o755)
     monkeypatch.setenv("BROWSER", str(browser))
     monkeypatch.setattr(webbrowser, "_tryorder", None)  # read BROWSER again
-    folder = tmp_path / "open"
-    opener = BrowserOpener(folder)
+    launcher = Launcher.open()  # its folders are under the test's own home
+    folder = launcher.paths.state / "open"
+    opener = BrowserOpener(launcher)
 
     started = time.monotonic()
     opener("http://127.0.0.1:8351/lab?token=not-for-anyone-else")

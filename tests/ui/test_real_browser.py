@@ -54,7 +54,7 @@ def test_chromium_opens_jupyter_logged_in(
     result = launcher.start("test-jupyter", folder)
     assert result.status.state == EnvironmentState.RUNNING
     url = launcher.service_url("test-jupyter", "Jupyter")
-    token = launcher.token("test-jupyter")
+    token = launcher.ensure_token("test-jupyter")
     assert token and f"token={token}" in url
 
     # What Open does (launcher/ui/opener.py → core.browser.open_in_browser).

@@ -25,7 +25,7 @@ from pytestqt.qtbot import QtBot
 from launcher.core.launcher import Launcher
 from launcher.core.local import autostart
 from launcher.core.local.paths import app_paths
-from launcher.core.local.settings import load_settings
+from launcher.core.local.settings_file import load_settings
 from launcher.ui.dialogs.settings import SettingsDialog
 from launcher.ui.main_window import MainWindow
 from tests.helpers.window import CapturedOpener, open_window, screenshot

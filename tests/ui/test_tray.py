@@ -16,7 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QMenu, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from launcher.core.catalogue.model import load_catalogue_file
+from launcher.core.catalogue.catalogue_file import load_catalogue_file
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus, ServiceEndpoint
 from launcher.core.launcher import Launcher
 from launcher.core.local.resources import resource_path
@@ -201,7 +201,7 @@ def test_tray_open_then_quit_stops_the_environment(
 
     diagnostics = window.show_diagnostics()
     text = diagnostics.text.toPlainText()
-    token = window.launcher.token("test-jupyter")
+    token = window.launcher.ensure_token("test-jupyter")
     assert token and token not in text
     assert "test-jupyter" in text and "running" in text and "token kept private" in text
     diagnostics.close()

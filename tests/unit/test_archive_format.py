@@ -26,8 +26,8 @@ from launcher.core.archive.load_stream import CheckedImageStream
 from launcher.core.archive.reader import verify_export
 from launcher.core.catalogue.model import Catalogue, Course, parse_catalogue
 from launcher.core.catalogue.writer import course_to_toml
-from launcher.core.errors import ArchiveError
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.errors import ArchiveError, Cancelled
+from launcher.core.operation import CancelToken
 from tests.helpers.archive import COURSE
 from tests.helpers.strategies import FAST, courses
 

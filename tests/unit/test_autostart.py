@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from launcher.core.errors import AutostartError
 from launcher.core.local import autostart
-from launcher.core.local.autostart import Autostart, AutostartError
+from launcher.core.local.autostart import Autostart
 
 
 def test_linux_entry_is_a_valid_desktop_file_that_runs_this_launcher(tmp_path: Path) -> None:

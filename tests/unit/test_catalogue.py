@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from launcher.core.catalogue.catalogue_file import load_catalogue_file
 from launcher.core.catalogue.model import (
     BackupSpec,
     Catalogue,
@@ -24,14 +25,17 @@ from launcher.core.catalogue.model import (
     TokenSpec,
     Volume,
     catalogue_from_data,
-    load_catalogue_file,
     merge_catalogues,
     parse_catalogue,
     parse_catalogue_bytes,
 )
-from launcher.core.catalogue.tables import CatalogueEntryError
-from launcher.core.errors import CatalogueError, UnknownCourse
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import (
+    CatalogueEntryError,
+    CatalogueError,
+    ImageReferenceError,
+    UnknownCourse,
+)
+from launcher.core.images.reference import ImageReference
 from launcher.core.local.resources import resource_path
 from tests.helpers.strategies import FAST, catalogues, images
 

@@ -19,8 +19,8 @@ from keyring.backend import KeyringBackend
 from launcher.cli.doctor import doctor_lines
 from launcher.core.catalogue.model import Course, Service
 from launcher.core.catalogue.sources import SourceReport
+from launcher.core.doctor.check import Check, has_errors
 from launcher.core.doctor.engine_checks import (
-    Check,
     DiskSpace,
     check_architecture,
     check_disk,
@@ -28,7 +28,6 @@ from launcher.core.doctor.engine_checks import (
     check_engine_version,
     check_ports,
     check_workspace_folder,
-    has_errors,
 )
 from launcher.core.doctor.host_checks import (
     check_catalogue_source,
@@ -39,8 +38,9 @@ from launcher.core.doctor.host_checks import (
     parse_engine_time,
     server_clock_skew,
 )
-from launcher.core.doctor.support_bundle import docker_config_secrets, tail_lines
-from launcher.core.engine.discovery import EngineInfo
+from launcher.core.doctor.known_secrets import docker_config_secrets
+from launcher.core.doctor.support_bundle import tail_lines
+from launcher.core.engine.model import EngineInfo
 from launcher.core.errors import EngineUnavailable, SecretStoreError
 from launcher.core.local.secrets import (
     BACKEND_VARIABLE,

@@ -30,15 +30,11 @@ import docker.errors
 import pytest
 import requests
 
-from launcher.core.engine.advice import (
-    PERMISSION_DENIED,
-    check_image_platform,
-    describe,
-    engine_hint,
-    translate_engine_errors,
-)
-from launcher.core.engine.discovery import EngineInfo, NoEngineFound, engine_candidates, find_engine
-from launcher.core.errors import EngineUnavailable
+from launcher.core.engine.advice import check_image_platform, describe, engine_hint
+from launcher.core.engine.discovery import engine_candidates, find_engine
+from launcher.core.engine.errors import PERMISSION_DENIED, translate_engine_errors
+from launcher.core.engine.model import EngineInfo
+from launcher.core.errors import EngineUnavailable, NoEngineFound
 
 # --- recorded engine answers (GET /version, GET /info, trimmed to the fields read) -----
 
@@ -461,7 +457,8 @@ def test_a_regular_file_where_a_socket_should_be(short_tmp: Path) -> None:
 _PERMISSION_PROBE = """
 import json, sys
 from pathlib import Path
-from launcher.core.engine.discovery import NoEngineFound, find_engine
+from launcher.core.engine.discovery import find_engine
+from launcher.core.errors import NoEngineFound
 try:
     find_engine(sys.argv[1], environ={}, platform="linux")
 except NoEngineFound as error:

@@ -7,7 +7,7 @@ import http.client
 import pytest
 import urllib3.exceptions
 
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.errors import DiskFull, EngineUnavailable
 from launcher.core.images.pull_errors import disk_full, engine_pull_error
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from launcher.core.catalogue.sources import load_catalogue_file
+from launcher.core.catalogue.catalogue_file import load_catalogue_file
 from launcher.core.engine import labels
 from launcher.core.environments.guide_containers import guide_container, host_folder
 from launcher.core.local.resources import resource_path

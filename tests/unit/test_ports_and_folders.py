@@ -9,8 +9,8 @@ import pytest
 
 from launcher.core.environments.folder import check_folder
 from launcher.core.environments.ports import choose_port, port_is_free
-from launcher.core.environments.readiness import redact
 from launcher.core.errors import WorkspaceError
+from launcher.core.redaction import blank_secrets
 from tests.helpers.tcp_states import time_wait_ports
 
 
@@ -68,5 +68,5 @@ def test_folder_checks(tmp_path: Path) -> None:
 
 def test_tokens_are_redacted_from_log_lines() -> None:
     line = "http://127.0.0.1:8888/lab?token=abc123 and abc123 again"
-    assert "abc123" not in redact(line, ["abc123"])
-    assert redact("nothing secret", ["", "zzz"]) == "nothing secret"
+    assert "abc123" not in blank_secrets(line, ["abc123"])
+    assert blank_secrets("nothing secret", ["", "zzz"]) == "nothing secret"

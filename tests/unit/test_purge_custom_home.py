@@ -9,7 +9,8 @@ from launcher.core.catalogue.model import Catalogue
 from launcher.core.local.paths import app_paths
 from launcher.core.local.purge import purge
 from launcher.core.local.secrets import open_secret_store, token_for
-from launcher.core.local.settings import Settings, save_settings
+from launcher.core.local.settings import Settings
+from launcher.core.local.settings_file import save_settings
 
 
 def test_files_the_launcher_did_not_make_stay(tmp_path: Path) -> None:

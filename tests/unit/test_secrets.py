@@ -17,14 +17,13 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
-from launcher.core.errors import SecretStoreError
+from launcher.core.errors import KeyringUnavailable, SecretStoreError
 from launcher.core.local.paths import AppPaths, app_paths
 from launcher.core.local.secrets import (
     BACKEND_VARIABLE,
     SERVICE_NAME,
     FileSecretStore,
     KeyringSecretStore,
-    KeyringUnavailable,
     KeyringWithFileFallback,
     open_secret_store,
     token_for,

@@ -13,15 +13,8 @@ import pytest
 
 from launcher.core.errors import HomeNotWritable
 from launcher.core.local.paths import AppPaths, app_paths
-from launcher.core.local.settings import (
-    CourseSettings,
-    Settings,
-    load_settings,
-    save_settings,
-    set_aside,
-    with_course,
-    without_course,
-)
+from launcher.core.local.settings import CourseSettings, Settings, with_course, without_course
+from launcher.core.local.settings_file import load_settings, save_settings, set_aside
 
 
 @pytest.fixture

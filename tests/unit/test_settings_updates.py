@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from launcher.core.launcher import Launcher
-from launcher.core.local.settings import Settings, load_settings, with_course
+from launcher.core.local.settings import Settings, with_course
+from launcher.core.local.settings_file import load_settings
 
 
 def test_a_change_made_while_another_is_applied_is_not_lost(tmp_path: Path) -> None:

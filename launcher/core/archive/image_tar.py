@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from launcher.core.archive.format import BLOCK, MAX_SMALL_MEMBER
-from launcher.core.errors import ArchiveError
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import ArchiveError, ImageReferenceError
+from launcher.core.images.reference import ImageReference
 
 NAMING_MEMBERS = ("manifest.json", "repositories", "index.json")
 _KINDS = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE)

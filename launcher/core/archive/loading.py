@@ -21,7 +21,7 @@ from launcher.core.archive.format import ArchivePhase, ArchiveProgress
 from launcher.core.archive.image_tar import CheckedRanges, names_the_course
 from launcher.core.archive.load_stream import CheckedImageStream
 from launcher.core.archive.reader import ExportFile
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.errors import ArchiveError, DiskFull
 from launcher.core.images.reference import ImageReference
 from launcher.core.operation import CancelToken, Progress

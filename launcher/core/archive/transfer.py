@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +46,10 @@ from launcher.core.archive.format import (
 from launcher.core.archive.image_tar import check_image_names, names_the_course
 from launcher.core.archive.loading import current_image, load_export
 from launcher.core.archive.reader import ExportFile, open_export_file, read_export
-from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
+from launcher.core.catalogue.model import Course
 from launcher.core.catalogue.writer import course_to_toml
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.context import LauncherContext
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.engine.stream import closed_on_cancel
 from launcher.core.errors import (
     ArchiveError,
@@ -57,7 +58,6 @@ from launcher.core.errors import (
     ImageWouldBeReplaced,
     UsageError,
 )
-from launcher.core.launcher import Launcher
 from launcher.core.local.destinations import check_can_write_file
 from launcher.core.local.files import sweep_stale_temporaries, temporary_prefix, write_text_atomic
 from launcher.core.operation import CancelToken, Progress, no_progress
@@ -204,7 +204,7 @@ def export_course(
 # --- import --------------------------------------------------------------------
 
 
-def register_course(launcher: Launcher, export: ExportFile) -> tuple[Path | None, list[str]]:
+def register_course(launcher: LauncherContext, export: ExportFile) -> tuple[Path | None, list[str]]:
     """Make the imported course known: saved as a local catalogue source unless a
     catalogue (other than an earlier import) already offers it."""
     course = export.course
@@ -222,13 +222,11 @@ def register_course(launcher: Launcher, export: ExportFile) -> tuple[Path | None
         if course.id in launcher.catalogue and target.read_text("utf-8") == export.catalogue_text:
             return None, []  # imported before, the same entry
     write_text_atomic(target, export.catalogue_text, mode=0o644)
-    launcher.change_catalogue_sources(add=str(target))
-    imported = Catalogue((replace(course, source=str(target)),))
-    launcher.catalogue = merge_catalogues([launcher.catalogue, imported])
+    launcher.add_catalogue(str(target))
     return target, []
 
 
-def _replaced_course(launcher: Launcher, export: ExportFile) -> Course | None:
+def _replaced_course(launcher: LauncherContext, export: ExportFile) -> Course | None:
     """A course of another catalogue source whose image the file would replace."""
     ref = export.course.image_ref
     present = current_image(launcher.engine.client, ref)
@@ -242,7 +240,7 @@ def _replaced_course(launcher: Launcher, export: ExportFile) -> Course | None:
 
 
 def import_course(
-    launcher: Launcher,
+    launcher: LauncherContext,
     path: Path,
     *,
     replace: bool = False,

@@ -24,13 +24,12 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Literal
 
 from launcher.core.catalogue.tables import (
     ENV_RE,
-    FIX_HINT,
     ID_RE,
     ID_RULE,
     MIN_MEMORY,
@@ -40,8 +39,13 @@ from launcher.core.catalogue.tables import (
     memory_bytes,
     value_kind,
 )
-from launcher.core.errors import CatalogueError, UnknownCourse
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import (
+    CATALOGUE_FIX_HINT,
+    CatalogueError,
+    ImageReferenceError,
+    UnknownCourse,
+)
+from launcher.core.images.reference import ImageReference
 
 SCHEMA_VERSION = 1
 MAX_CATALOGUE_BYTES = 1024 * 1024
@@ -324,7 +328,7 @@ def parse_catalogue(text: str, source: str) -> Catalogue:
         data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(
-            f"The course catalogue {source} is not valid TOML: {exc}.", hint=FIX_HINT
+            f"The course catalogue {source} is not valid TOML: {exc}.", hint=CATALOGUE_FIX_HINT
         ) from None
     except RecursionError:
         raise CatalogueError(f"The course catalogue {source} is nested too deeply.") from None
@@ -343,27 +347,3 @@ def parse_catalogue_bytes(data: bytes, source: str) -> Catalogue:
             hint="Save the file with UTF-8 encoding.",
         ) from None
     return parse_catalogue(text, source)
-
-
-def load_catalogue_file(path: Path) -> Catalogue:
-    """Read and check the catalogue file at ``path``."""
-    return parse_catalogue_bytes(read_catalogue_file(path), str(path))
-
-
-def read_catalogue_file(path: Path) -> bytes:
-    """The bytes of the catalogue file at ``path`` (at most one more than the limit)."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_CATALOGUE_BYTES + 1)
-    except FileNotFoundError:
-        problem = "does not exist"
-    except IsADirectoryError:
-        problem = "is a folder, not a file"
-    except PermissionError:
-        problem = "cannot be read (permission denied)"
-    except OSError as exc:
-        problem = f"cannot be read ({exc.strerror or exc})"
-    raise CatalogueError(
-        f"The course catalogue {path} {problem}.",
-        hint="Check the catalogue sources in the launcher's settings.",
-    )

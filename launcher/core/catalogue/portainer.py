@@ -35,14 +35,13 @@ from types import MappingProxyType
 from launcher.core.catalogue.model import MAX_CATALOGUE_BYTES, Catalogue, Course, Service, TokenSpec
 from launcher.core.catalogue.tables import (
     ENV_RE,
-    FIX_HINT,
     ID_RE,
     CatalogueTable,
     container_path,
     value_kind,
 )
-from launcher.core.errors import CatalogueError
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import CATALOGUE_FIX_HINT, CatalogueError, ImageReferenceError
+from launcher.core.images.reference import ImageReference
 
 FEED_VERSION = "2"
 JUPYTER_PORT = 8888
@@ -94,7 +93,7 @@ def _refuse_constant(name: str) -> object:
 
 def _load_json(data: bytes, source: str) -> object:
     def bad(problem: str) -> CatalogueError:
-        return CatalogueError(f"The Portainer feed {source} {problem}.", hint=FIX_HINT)
+        return CatalogueError(f"The Portainer feed {source} {problem}.", hint=CATALOGUE_FIX_HINT)
 
     if len(data) > MAX_CATALOGUE_BYTES:
         raise bad("is too large to be a catalogue")

@@ -28,7 +28,6 @@ import contextlib
 import hashlib
 import ipaddress
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,18 +36,18 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
 from launcher import __version__
+from launcher.core.catalogue.catalogue_file import load_catalogue_file, read_catalogue_file
 from launcher.core.catalogue.model import (
     MAX_CATALOGUE_BYTES,
     Catalogue,
-    load_catalogue_file,
     merge_catalogues,
     parse_catalogue_bytes,
-    read_catalogue_file,
 )
 from launcher.core.catalogue.portainer import looks_like_feed, parse_feed
 from launcher.core.errors import CatalogueError
 from launcher.core.local.files import write_atomic
 from launcher.core.local.resources import resource_path
+from launcher.core.redaction import redact_login
 
 if TYPE_CHECKING:  # requests loads when a catalogue is downloaded, not at start-up
     import requests
@@ -100,14 +99,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def redact(source: str) -> str:
-    """The source with any user name or password in an address replaced by ``…``."""
-    return re.sub(r"(://)[^/?#]*@", r"\1…@", source.strip())
-
-
 def check_source(source: str) -> str:
     """The source, tidied, if the launcher accepts it; :class:`CatalogueError` if not."""
-    source, shown = source.strip(), redact(source)
+    source, shown = source.strip(), redact_login(source)
     if not source:
         raise CatalogueError("A catalogue source is empty.", hint="Give a file path or address.")
     if not is_url(source):
@@ -379,7 +373,7 @@ def load_catalogues(
                 raise
             warnings.append(exc.message)
             kind: SourceKind = "url" if is_url(source) else "file"
-            reports.append(SourceReport(redact(source), kind, loaded=False))
+            reports.append(SourceReport(redact_login(source), kind, loaded=False))
             continue
         catalogues.append(catalogue)
         reports.append(report)

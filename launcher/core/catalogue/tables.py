@@ -13,29 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from launcher.core.errors import CatalogueError
-
-FIX_HINT = (
-    "Ask whoever publishes this catalogue to correct it, or remove it from the "
-    "launcher's catalogue sources. Entries in lists are counted from 1."
-)
-
-
-class CatalogueEntryError(CatalogueError):
-    """A mistake at one key of a catalogue; ``key`` is a path like ``services[2].port``."""
-
-    def __init__(self, source: str, key: str, problem: str, course_id: str | None = None) -> None:
-        where = f'in course "{course_id}", ' if course_id else ""
-        stop = "" if problem.endswith((".", "?", ")")) else "."
-        super().__init__(
-            f'The course catalogue {source} has a mistake {where}at key "{key}": {problem}{stop}',
-            hint=FIX_HINT,
-        )
-        self.source = source
-        self.key = key
-        self.problem = problem
-        self.course_id = course_id
-
+from launcher.core.errors import CatalogueEntryError
 
 ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 ID_RULE = "use lowercase letters, digits and '-' (not first or last), at most 64 characters"

@@ -1,8 +1,8 @@
 """Doctor: what a tutor checks first when a student's environment will not work.
 
-:func:`run_checks` returns a list of :class:`Check`, each with a stable ``id``, a
-status (``ok``, ``warning`` or ``error``), a ``summary`` sentence and a ``fix``
-sentence (empty when there is nothing to do). The ids:
+:func:`launcher.core.doctor.report.run_checks` returns a list of :class:`Check`, each
+with a stable ``id``, a status (``ok``, ``warning`` or ``error``), a ``summary``
+sentence and a ``fix`` sentence (empty when there is nothing to do). The ids:
 
 * ``engine.reachable``, ``engine.version``: Docker answers, and is recent enough;
 * ``course.<id>.architecture``: each installed course image runs natively here;
@@ -23,47 +23,30 @@ import logging
 import shutil
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import docker.errors
 
 from launcher.core.catalogue.model import Course
+from launcher.core.context import LauncherContext
+from launcher.core.doctor.check import NOT_CHECKED_FIX, Check
 from launcher.core.engine import labels
-from launcher.core.engine.advice import check_image_platform, normalise_architecture
-from launcher.core.engine.discovery import Engine, EngineInfo
-from launcher.core.environments.containers import published_ports
+from launcher.core.engine.advice import check_image_platform
+from launcher.core.engine.model import Engine, EngineInfo, normalise_architecture
+from launcher.core.environments.containers import container_state, published_ports
 from launcher.core.environments.folder import check_folder
 from launcher.core.environments.ports import port_is_free
+from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import LauncherError, WorkspaceError
 from launcher.core.text import human_size
 
-if TYPE_CHECKING:
-    from launcher.core.launcher import Launcher
-
 log = logging.getLogger(__name__)
 
-Status = Literal["ok", "warning", "error"]
 MIN_API = (1, 41)  # Docker 20.10, the oldest engine this launcher is tested with
 DISK_WARNING_BYTES = 10 * 10**9
 DISK_ERROR_BYTES = 2 * 10**9
-NOT_CHECKED_FIX = "Make Docker answer first (see engine.reachable), then run the doctor again."
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    status: Status
-    summary: str
-    fix: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-def has_errors(checks: Collection[Check]) -> bool:
-    return any(check.status == "error" for check in checks)
 
 
 # --- the engine ------------------------------------------------------------------------
@@ -253,7 +236,7 @@ class EnvironmentFacts:
     engine_known: bool = True
 
 
-def gather_environments(launcher: Launcher, engine: Engine | None) -> list[EnvironmentFacts]:
+def gather_environments(launcher: LauncherContext, engine: Engine | None) -> list[EnvironmentFacts]:
     """The environments worth checking: ones with settings or with a container."""
     containers: dict[str, Any] = {}
     if engine is not None:
@@ -278,7 +261,7 @@ def gather_environments(launcher: Launcher, engine: Engine | None) -> list[Envir
         if container is not None:
             published = published_ports(container)
             wanted.update(published)
-            if container.status in ("running", "restarting"):
+            if container_state(container) == EnvironmentState.RUNNING:
                 ours = frozenset(published.values())
             label = container.labels.get(labels.FOLDER)
             folder = folder or (Path(label) if label else None)
@@ -288,103 +271,10 @@ def gather_environments(launcher: Launcher, engine: Engine | None) -> list[Envir
     return facts
 
 
-def _installed_images(engine: Engine, courses: Collection[Course]) -> Iterator[tuple[Course, Any]]:
+def installed_images(engine: Engine, courses: Collection[Course]) -> Iterator[tuple[Course, Any]]:
     for course in courses:
         try:
             image = engine.client.images.get(course.image)
         except docker.errors.ImageNotFound:
             continue
         yield course, image.attrs
-
-
-# --- running them all --------------------------------------------------------------------
-
-
-def _guarded(check_id: str, make: Callable[[], list[Check]]) -> list[Check]:
-    """The checks ``make`` returns; a check that cannot be made is reported, not raised."""
-    try:
-        return make()
-    except LauncherError as exc:
-        return [Check(check_id, "error", exc.message, exc.hint)]
-    except Exception as exc:
-        log.warning("The %s check could not be made", check_id, exc_info=True)
-        return [
-            Check(
-                check_id,
-                "warning",
-                f"Could not be checked ({type(exc).__name__}: {str(exc)[:200]}).",
-                "Run the doctor again; if this stays, send a support bundle to your tutor.",
-            )
-        ]
-
-
-def run_checks(launcher: Launcher) -> list[Check]:
-    """Every check, in the order a tutor reads them."""
-    from launcher.core.doctor import host_checks as doctor_host
-
-    engine: Engine | None = None
-    problem: LauncherError | None = None
-    info: dict[str, Any] = {}
-    try:
-        engine = launcher.engine
-    except LauncherError as exc:
-        problem = exc
-    if engine is not None:
-        try:
-            info = dict(engine.client.info())
-        except Exception:
-            log.warning("Docker did not say more about itself", exc_info=True)
-    checks = [
-        check_engine_reachable(engine, problem),
-        check_engine_version(engine.info if engine else None),
-    ]
-    if engine is not None:
-        connected = engine
-
-        def architectures() -> list[Check]:
-            installed = _installed_images(connected, list(launcher.catalogue))
-            return [check_architecture(c, attrs, connected.info) for c, attrs in installed]
-
-        checks += _guarded("course.architecture", architectures)
-        checks += _guarded(
-            "disk.engine-free", lambda: [check_disk(gather_disk_space(connected, info))]
-        )
-    else:
-        checks.append(
-            Check("disk.engine-free", "warning", "Not checked: Docker is not answering.",
-                  NOT_CHECKED_FIX)
-        )  # fmt: skip
-    environments = _guarded_facts(launcher, engine, checks)
-    for env in environments:
-        if env.wanted_ports:
-            checks.append(
-                check_ports(
-                    env.course_id, env.name, env.wanted_ports, env.our_ports,
-                    engine_known=env.engine_known,
-                )
-            )  # fmt: skip
-    for env in environments:
-        if env.folder is not None:
-            checks.append(check_workspace_folder(env.course_id, env.name, env.folder))
-    checks += _guarded(
-        "secrets.backend", lambda: [doctor_host.check_secret_store(launcher.secrets)]
-    )
-    checks += _guarded("catalogue.sources", lambda: doctor_host.catalogue_checks(launcher))
-    checks += _guarded("clock.skew", lambda: [doctor_host.clock_check(launcher)])
-    checks += _guarded("network.proxy", lambda: [doctor_host.proxy_check(info)])
-    return checks
-
-
-def _guarded_facts(
-    launcher: Launcher, engine: Engine | None, checks: list[Check]
-) -> list[EnvironmentFacts]:
-    try:
-        return gather_environments(launcher, engine)
-    except Exception as exc:
-        log.warning("The environments could not be listed", exc_info=True)
-        message = exc.message if isinstance(exc, LauncherError) else type(exc).__name__
-        checks.append(
-            Check("course.environments", "warning", f"Environments not checked: {message}.",
-                  "Run the doctor again once Docker answers.")
-        )  # fmt: skip
-        return gather_environments(launcher, None)

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,17 +21,15 @@ from launcher.core.catalogue.sources import (
     SourceReport,
     is_url,
     load_catalogues,
-    redact,
 )
-from launcher.core.doctor.engine_checks import Check
-from launcher.core.errors import CatalogueError, SecretStoreError
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.context import LauncherContext
+from launcher.core.doctor.check import Check
+from launcher.core.errors import CatalogueError, ImageReferenceError, SecretStoreError
+from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry_auth import base_url, is_loopback
 from launcher.core.local.resources import resource_path
 from launcher.core.local.secrets import BACKEND_VARIABLE, FileSecretStore, SecretStore
-
-if TYPE_CHECKING:
-    from launcher.core.launcher import Launcher
+from launcher.core.redaction import redact_login
 
 SECRET_PROBE = "course-launcher-doctor"  # noqa: S105 - a key name, never a token
 MAX_SKEW_SECONDS = 300
@@ -73,7 +71,7 @@ def _source_key(source: str) -> str:
     return source if is_url(source) else str(Path(source).expanduser().absolute())
 
 
-def catalogue_sources(launcher: Launcher) -> list[str]:
+def catalogue_sources(launcher: LauncherContext) -> list[str]:
     """The remembered sources, then any other the courses came from (``--catalogue``)."""
     bundled = _source_key(str(resource_path("catalogue.toml")))
     sources = list(launcher.settings.catalogue_sources)
@@ -87,7 +85,7 @@ def catalogue_sources(launcher: Launcher) -> list[str]:
 
 def check_catalogue_source(number: int, report: SourceReport, warnings: Sequence[str]) -> Check:
     check_id = f"catalogue.{number}.source"
-    location = redact(report.location)
+    location = redact_login(report.location)
     said = warnings[0] if warnings else ""
     if not report.loaded:
         return Check(
@@ -116,7 +114,7 @@ def check_catalogue_source(number: int, report: SourceReport, warnings: Sequence
     return Check(check_id, "ok", f"{where} offers {count} course{'s' * (count != 1)}{ids}.")
 
 
-def catalogue_checks(launcher: Launcher) -> list[Check]:
+def catalogue_checks(launcher: LauncherContext) -> list[Check]:
     cache = launcher.paths.catalogue_cache
     try:
         bundled = load_catalogues([], cache).sources[0]
@@ -172,7 +170,7 @@ def check_clock(host_skew: float | None, reference: str | None, engine_skew: flo
     return Check("clock.skew", "ok", summary + ".")
 
 
-def time_servers(launcher: Launcher) -> list[str]:
+def time_servers(launcher: LauncherContext) -> list[str]:
     """Servers whose ``Date`` header is worth comparing with: the registries of the
     courses in use first, then the other courses', the https catalogues, Docker Hub."""
     used = [c for c in launcher.catalogue if c.id in launcher.settings.courses]
@@ -219,7 +217,7 @@ def parse_engine_time(text: str) -> datetime | None:
         return None
 
 
-def _engine_skew(launcher: Launcher) -> float | None:
+def _engine_skew(launcher: LauncherContext) -> float | None:
     engine = launcher.connected_engine
     if engine is None:
         return None
@@ -241,7 +239,7 @@ def _first_answer(urls: Sequence[str]) -> Iterator[tuple[str, float]]:
             return
 
 
-def clock_check(launcher: Launcher) -> Check:
+def clock_check(launcher: LauncherContext) -> Check:
     answered = next(_first_answer(time_servers(launcher)), None)
     reference = urlsplit(answered[0]).netloc if answered else None
     return check_clock(answered[1] if answered else None, reference, _engine_skew(launcher))
@@ -275,7 +273,7 @@ def check_proxy(environ: Mapping[str, str], engine_info: Mapping[str, Any] | Non
     info = engine_info or {}
     engine_proxy = str(info.get("HttpsProxy") or info.get("HttpProxy") or "")
     docker_note = (
-        f" Docker itself downloads through {redact(engine_proxy)}." if engine_proxy else ""
+        f" Docker itself downloads through {redact_login(engine_proxy)}." if engine_proxy else ""
     )
     if not proxies:
         return Check(
@@ -283,7 +281,7 @@ def check_proxy(environ: Mapping[str, str], engine_info: Mapping[str, Any] | Non
             "ok",
             "No proxy is set for the launcher (HTTP_PROXY, HTTPS_PROXY)." + docker_note,
         )
-    shown = "; ".join(f"{name}={redact(value)}" for name, value in proxies.items())
+    shown = "; ".join(f"{name}={redact_login(value)}" for name, value in proxies.items())
     missing = [host for host in LOCAL_NAMES if not no_proxy_covers(no_proxy, host)]
     if missing:
         wanted = ",".join([*LOCAL_NAMES, *([no_proxy] if no_proxy else [])])

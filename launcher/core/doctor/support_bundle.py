@@ -16,21 +16,21 @@ See :mod:`launcher.core.redaction`. The file is written atomically.
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import logging
-import os
 import platform
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from launcher import APP_NAME, __version__
-from launcher.core.doctor.engine_checks import Check, run_checks
+from launcher.core.context import LauncherContext
+from launcher.core.doctor.check import Check
+from launcher.core.doctor.known_secrets import collect_secrets
+from launcher.core.doctor.report import run_checks
 from launcher.core.engine import labels
 from launcher.core.engine.advice import describe
 from launcher.core.environments.containers import published_ports
@@ -40,15 +40,9 @@ from launcher.core.local.files import write_atomic
 from launcher.core.local.settings import settings_to_json
 from launcher.core.redaction import (
     MASK,
-    Redactor,
     is_secret_name,
     mask_secret_keys,
-    secret_env_values,
-    secret_values,
 )
-
-if TYPE_CHECKING:
-    from launcher.core.launcher import Launcher
 
 log = logging.getLogger(__name__)
 
@@ -71,60 +65,12 @@ def _package_version(names: Iterable[str]) -> str:
     return "not installed"
 
 
-# --- secrets to leave out ---------------------------------------------------------------
-
-
-def docker_config_secrets(environ: dict[str, str] | None = None) -> list[str]:
-    """Registry logins stored in the Docker configuration (``auths``), never sent."""
-    env = dict(os.environ) if environ is None else environ
-    folder = Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    found: list[str] = []
-    auths = config.get("auths") if isinstance(config, dict) else None
-    for entry in (auths or {}).values() if isinstance(auths, dict) else []:
-        if not isinstance(entry, dict):
-            continue
-        found += [str(v) for k, v in entry.items() if is_secret_name(k) and v]
-        encoded = entry.get("auth")
-        if isinstance(encoded, str) and encoded:
-            try:
-                decoded = base64.b64decode(encoded).decode("utf-8", errors="replace")
-            except ValueError:
-                continue
-            found += [decoded, decoded.partition(":")[2]]
-    return found
-
-
-def _managed_containers(launcher: Launcher) -> list[Any]:
+def _managed_containers(launcher: LauncherContext) -> list[Any]:
     engine = launcher.connected_engine
     if engine is None:
         return []
     containers: list[Any] = engine.client.containers.list(all=True, filters=labels.managed_filter())
     return containers
-
-
-def collect_secrets(launcher: Launcher, containers: Iterable[Any]) -> tuple[Redactor, list[str]]:
-    """Everything the bundle must not contain, and notes about what could not be read."""
-    redactor, notes = Redactor(), []
-    course_ids = {course.id for course in launcher.catalogue} | set(launcher.settings.courses)
-    for course_id in sorted(course_ids):
-        try:
-            redactor.add([launcher.secrets.get(course_id)])  # read only: never made here
-        except LauncherError as exc:
-            notes.append(f"The token of {course_id} could not be read to leave it out: "
-                         f"{exc.message}")  # fmt: skip
-    redactor.add(secret_values(settings_to_json(launcher.settings)))
-    with contextlib.suppress(OSError, ValueError):  # the file as written, unknown keys too
-        redactor.add(secret_values(json.loads(launcher.paths.settings_file.read_bytes())))
-    for course in launcher.catalogue:
-        redactor.add(value for name, value in course.env.items() if is_secret_name(name))
-    for container in containers:
-        redactor.add(secret_env_values(container.attrs.get("Config", {}).get("Env") or []))
-    redactor.add(docker_config_secrets())
-    return redactor, notes
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -144,7 +90,7 @@ def _guard(title: str, make: Callable[[], list[str]]) -> list[str]:
         return [f"({title} could not be read: {type(exc).__name__})"]
 
 
-def _versions(launcher: Launcher, engine_problem: str) -> list[str]:
+def _versions(launcher: LauncherContext, engine_problem: str) -> list[str]:
     lines = [
         f"{APP_NAME} {__version__}",
         f"Python {platform.python_version()} ({platform.python_implementation()})",
@@ -168,7 +114,7 @@ def _doctor(checks: list[Check]) -> list[str]:
     return lines
 
 
-def _settings(launcher: Launcher) -> list[str]:
+def _settings(launcher: LauncherContext) -> list[str]:
     lines = [f"{name}: {path}" for name, path in launcher.paths.all().items()]
     lines += [
         f"settings file: {launcher.paths.settings_file}",
@@ -221,7 +167,7 @@ def _container(container: Any, log_lines: int) -> list[str]:
     return lines
 
 
-def _environments(launcher: Launcher, containers: list[Any], log_lines: int) -> list[str]:
+def _environments(launcher: LauncherContext, containers: list[Any], log_lines: int) -> list[str]:
     by_course: dict[str, list[Any]] = {}
     for container in containers:
         by_course.setdefault(container.labels.get(labels.COURSE, "?"), []).append(container)
@@ -266,7 +212,7 @@ def tail_lines(paths: Iterable[Path], count: int) -> list[str]:
     return lines[-count:] if count > 0 else []
 
 
-def _launcher_log(launcher: Launcher, log_lines: int) -> list[str]:
+def _launcher_log(launcher: LauncherContext, log_lines: int) -> list[str]:
     current = launcher.paths.log_file
     older = current.with_name(current.name + ".1")
     for handler in logging.getLogger("launcher").handlers:
@@ -300,7 +246,7 @@ def _preamble(log_lines: int, written: datetime) -> list[str]:
 
 
 def support_bundle_text(
-    launcher: Launcher, *, checks: list[Check] | None = None, log_lines: int = LOG_LINES
+    launcher: LauncherContext, *, checks: list[Check] | None = None, log_lines: int = LOG_LINES
 ) -> str:
     """The bundle's text, secrets already removed."""
     written = datetime.now().astimezone()
@@ -338,7 +284,7 @@ def _guard_list(make: Callable[[], list[Any]]) -> list[Any]:
 
 
 def write_support_bundle(
-    launcher: Launcher,
+    launcher: LauncherContext,
     path: Path,
     *,
     checks: list[Check] | None = None,

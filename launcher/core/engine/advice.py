@@ -1,92 +1,19 @@
 """Advice about the Docker engine, in words a student can act on.
 
-Why an address did not answer (``explain_connection_error``), what to do about it on
-this operating system (``engine_hint``), a lost connection turned into
-:class:`EngineUnavailable` (``translate_engine_errors``), whether the course image runs
-natively on the engine (``check_image_platform``, with the architecture names image
-platforms use) and a description of a connected engine (``describe``).
-
-Finding and connecting to the engine is :mod:`launcher.core.engine.discovery`, which imports this
-module; this module needs that one's types only for annotations, so there is no cycle.
+What to do, on this operating system, so that an engine answers (``engine_hint``),
+whether the course image runs natively on the engine (``check_image_platform``) and
+a description of a connected engine (``describe``). Why a connection failed is
+:mod:`launcher.core.engine.errors`; what an engine is, :mod:`launcher.core.engine.model`.
 """
 
 from __future__ import annotations
 
-import ssl
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
-import docker.errors
-import requests
-import urllib3.exceptions
-
-from launcher.core.errors import EngineUnavailable
-
-if TYPE_CHECKING:
-    from launcher.core.engine.discovery import Engine, EngineInfo
+from launcher.core.engine.model import Engine, EngineInfo, normalise_architecture
 
 DOCKER_DESKTOP_URL = "https://www.docker.com/products/docker-desktop/"
-PERMISSION_DENIED = "permission denied"
-
-
-class NotAnEngineError(Exception):
-    """Something answered at the address, but not like a Docker engine."""
-
-
-_ARCHITECTURES = {
-    **dict.fromkeys(("x86_64", "x86-64", "x64"), "amd64"),
-    **dict.fromkeys(("aarch64", "armv8", "armv8l"), "arm64"),
-    **dict.fromkeys(("armv7l", "armv7", "armhf", "armv6l"), "arm"),
-    **dict.fromkeys(("i386", "i686", "x86"), "386"),
-}
-
-
-def normalise_architecture(arch: str) -> str:
-    """``x86_64`` → ``amd64``, ``aarch64`` → ``arm64``: the names image platforms use."""
-    key = arch.strip().lower()
-    return _ARCHITECTURES.get(key, key)
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything it wraps (causes, contexts, urllib3 reasons, args)."""
-    queue, seen = [exc], set[int]()
-    while queue and len(seen) < 30:
-        current = queue.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        nested = [current.__cause__, current.__context__, getattr(current, "reason", None)]
-        nested += list(getattr(current, "args", ()))
-        queue += [item for item in nested if isinstance(item, BaseException)]
-
-
-def explain_connection_error(exc: BaseException, timeout: float | None = None) -> str:
-    """A short reason a student can read: "permission denied", "connection refused" …"""
-    for cause in _causes(exc):
-        winerror = getattr(cause, "winerror", None)  # named-pipe errors on Windows
-        if isinstance(cause, PermissionError) or winerror == 5:
-            return PERMISSION_DENIED
-        if isinstance(cause, FileNotFoundError) or winerror == 2:
-            return "not running (no socket or pipe to connect to)"
-        if isinstance(cause, ConnectionRefusedError):
-            return "nothing is listening (connection refused)"
-        timed_out = (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)
-        if isinstance(cause, timed_out):
-            return f"no answer within {timeout:g} s" if timeout else "no answer in time"
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS problem: {cause.reason or cause}"
-        if isinstance(cause, docker.errors.InvalidVersion):
-            return "the engine is too old for this launcher"
-        if isinstance(cause, NotAnEngineError):
-            return str(cause)
-    if isinstance(exc, docker.errors.APIError):
-        return f"answered with an error: {exc.explanation or exc}"
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
-
 
 _WAIT = "Wait until the whale icon {} stops animating, then press Retry."
 _INSTALL = f"Install Docker Desktop ({DOCKER_DESKTOP_URL}) or, if it is installed, "
@@ -110,46 +37,6 @@ def engine_hint(platform: str | None = None, *, permission_denied: bool = False)
     plat = sys.platform if platform is None else platform
     plat = plat if plat in ("win32", "darwin") else "linux"
     return _HINTS.get((plat, permission_denied)) or _HINTS[(plat, False)]
-
-
-@contextmanager
-def translate_engine_errors(
-    doing: str = "working", *, platform: str | None = None
-) -> Iterator[None]:
-    """Turn a lost connection to the engine into :class:`EngineUnavailable`.
-
-    ``with translate_engine_errors("starting TM351"):`` or as a decorator. Errors the
-    engine sent (``docker.errors.APIError``: 404, 409 …) and other SDK errors (a
-    container's non-zero exit …) pass through. ``FileNotFoundError`` counts only with
-    no file name (raised by a socket connect, not by a missing local file).
-    """
-    try:
-        yield
-    except docker.errors.APIError:
-        raise
-    # requests' errors are OSErrors; a stream the engine cut mid-way (killed while it
-    # streamed a pull or logs) surfaces from urllib3 as a ProtocolError
-    except (docker.errors.DockerException, OSError, urllib3.exceptions.ProtocolError) as exc:
-        if not any(_is_connection_error(cause) for cause in _causes(exc)):
-            raise
-        reason = explain_connection_error(exc)
-        verb = "stopped answering" if reason.startswith("no answer") else "stopped"
-        denied = reason == PERMISSION_DENIED
-        hint = engine_hint(platform, permission_denied=denied)
-        raise EngineUnavailable(f"Docker {verb} while {doing}.", hint) from exc
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    if isinstance(exc, FileNotFoundError):
-        return exc.filename is None
-    kinds = (
-        ConnectionError,
-        requests.exceptions.ConnectionError,
-        requests.exceptions.Timeout,
-        requests.exceptions.ChunkedEncodingError,
-        urllib3.exceptions.ProtocolError,
-    )
-    return isinstance(exc, kinds)
 
 
 def check_image_platform(engine_info: EngineInfo, image_platforms: Iterable[str]) -> str | None:

@@ -14,7 +14,8 @@ well-known one whose socket file exists (named pipes cannot be checked without
 connecting, so they are always tried). Missing well-known sockets are guesses: they
 cost nothing and are not listed. ``deadline`` bounds the whole search.
 
-What a failure means and what to do about it is :mod:`launcher.core.engine.advice`.
+Why an address failed is :mod:`launcher.core.engine.errors`; what to do about it,
+:mod:`launcher.core.engine.advice`; what was found, :mod:`launcher.core.engine.model`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import socket
 import stat
 import sys
@@ -38,14 +38,14 @@ import docker.errors
 from docker.tls import TLSConfig
 
 from launcher.core.engine import transport as docker_transport
-from launcher.core.engine.advice import (
+from launcher.core.engine.advice import engine_hint
+from launcher.core.engine.errors import (
     PERMISSION_DENIED,
     NotAnEngineError,
-    engine_hint,
     explain_connection_error,
-    normalise_architecture,
 )
-from launcher.core.errors import EngineUnavailable
+from launcher.core.engine.model import Attempt, Engine, EngineInfo
+from launcher.core.errors import NoEngineFound
 
 docker_transport.apply()
 log = logging.getLogger(__name__)
@@ -63,85 +63,6 @@ class Candidate:
     configured: bool = False  # named by a setting, DOCKER_HOST or a context
     tls: Any = False  # bool or docker.tls.TLSConfig
     problem: str = ""  # set when the address could not even be worked out
-
-
-@dataclass(frozen=True)
-class Attempt:
-    address: str
-    found_by: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    engine_version: str
-    api_version: str
-    os_type: str  # "linux" or "windows"
-    architecture: str  # docker platform style: "amd64", "arm64" …
-    operating_system: str  # e.g. "Docker Desktop", "Debian GNU/Linux 12 (bookworm)"
-    kernel_version: str
-    total_memory: int | None  # bytes
-    cpus: int | None
-    product: str | None  # "Docker Desktop 4.23.0 (120376)", "Podman 4.9.4" …
-
-    @classmethod
-    def from_api(
-        cls, version: Mapping[str, Any], info: Mapping[str, Any] | None = None
-    ) -> EngineInfo:
-        """Parse the engine's ``/version`` and (optional) ``/info`` answers."""
-        info = info or {}
-        memory, cpus = info.get("MemTotal"), info.get("NCPU")
-        return cls(
-            engine_version=str(version.get("Version", "")),
-            api_version=str(version.get("ApiVersion", "")),
-            os_type=str(version.get("Os") or info.get("OSType") or ""),
-            architecture=normalise_architecture(
-                str(version.get("Arch") or info.get("Architecture") or "")
-            ),
-            operating_system=str(info.get("OperatingSystem", "")),
-            kernel_version=str(version.get("KernelVersion") or info.get("KernelVersion") or ""),
-            total_memory=memory if isinstance(memory, int) and memory > 0 else None,
-            cpus=cpus if isinstance(cpus, int) and cpus > 0 else None,
-            product=_product(version, info),
-        )
-
-
-@dataclass
-class Engine:
-    """A connected engine: the SDK client plus where it was found and what it is."""
-
-    client: Any  # docker.DockerClient
-    address: str
-    found_by: str
-    info: EngineInfo
-    tried: tuple[Attempt, ...] = ()  # addresses that failed before this one answered
-
-    def close(self) -> None:
-        self.client.close()
-
-
-class NoEngineFound(EngineUnavailable):
-    """No engine answered; ``tried`` says where the launcher looked and why each failed."""
-
-    def __init__(self, message: str, hint: str, tried: tuple[Attempt, ...]) -> None:
-        super().__init__(message, hint)
-        self.tried = tried
-
-
-def _product(version: Mapping[str, Any], info: Mapping[str, Any]) -> str | None:
-    for component in version.get("Components") or []:
-        name = str(component.get("Name", "")) if isinstance(component, Mapping) else ""
-        if "podman" in name.lower():
-            return f"Podman {component.get('Version', '')}".strip()
-    platform = version.get("Platform")
-    name = str(platform.get("Name", "")) if isinstance(platform, Mapping) else ""
-    if name and not re.match(r"^[a-z0-9]+/[a-z0-9_]+(/|$)", name):  # not "linux/amd64/…"
-        return name
-    operating_system = str(info.get("OperatingSystem", ""))
-    for known in ("Docker Desktop", "Rancher Desktop"):
-        if operating_system.startswith(known):
-            return known
-    return None
 
 
 def engine_candidates(

@@ -10,7 +10,8 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
-from launcher.core.operation import Cancelled, CancelToken
+from launcher.core.errors import Cancelled
+from launcher.core.operation import CancelToken
 
 # What a read raises when the response is closed under it from another thread.
 READ_ERRORS = (

@@ -16,7 +16,6 @@ import os
 import re
 import socket
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,37 +24,23 @@ from docker.utils.socket import STDOUT, consume_socket_output, frames_iter
 
 from launcher.core.catalogue.model import BackupSpec, Course
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
+from launcher.core.environments.backup_files import BACKUP_SUFFIX, BackupFile
 from launcher.core.environments.containers import container_state, find_container
 from launcher.core.environments.pinned_folder import PinnedFolder, open_regular_file, pinned_folder
-from launcher.core.errors import LauncherError, WorkspaceError
+from launcher.core.environments.state import EnvironmentState
+from launcher.core.errors import BackupFailed, LauncherError, WorkspaceError
 from launcher.core.local.destinations import check_can_write_in
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
 
-BACKUP_SUFFIX = ".backup"
 ERROR_TAIL = 2000  # characters of the command's error output kept for the message
 _CHUNK = 1 << 20
 
 
-class BackupFailed(LauncherError):
-    """A backup or restore command failed; nothing was replaced."""
-
-
-@dataclass(frozen=True)
-class BackupFile:
-    name: str  # the catalogue's backup name, e.g. "postgres"
-    path: Path
-    size: int
-
-
-def backups_folder(student_folder: Path) -> Path:
-    return student_folder / "backups"
-
-
 def _running_container(client: docker.DockerClient, course: Course) -> Any:
     container = find_container(client, course)
-    if container is None or container_state(container).value != "running":
+    if container is None or container_state(container) != EnvironmentState.RUNNING:
         raise BackupFailed(
             f"{course.display_name} is not running, so its databases cannot be reached.",
             f"Start it first (course-launcher start {course.id}), then try again.",

@@ -16,7 +16,7 @@ import docker.errors
 
 from launcher.core.catalogue.model import Course
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.ports import LOOPBACK
 from launcher.core.environments.state import (
     EnvironmentState,
@@ -71,13 +71,17 @@ def endpoints(course: Course, ports: dict[int, int]) -> tuple[ServiceEndpoint, .
     )
 
 
-def container_state(container: Any) -> EnvironmentState:
-    status = container.status
+def docker_state(status: str) -> EnvironmentState:
+    """Docker's word for a container ("running", "exited" …) as the student's state."""
     if status in ("running", "restarting"):
         return EnvironmentState.RUNNING
     if status == "created":
         return EnvironmentState.CREATED
     return EnvironmentState.STOPPED
+
+
+def container_state(container: Any) -> EnvironmentState:
+    return docker_state(str(container.status))
 
 
 def environment_status(client: docker.DockerClient, course: Course) -> EnvironmentStatus:
@@ -97,12 +101,7 @@ def environment_status(client: docker.DockerClient, course: Course) -> Environme
 
 
 def _summary_state(row: dict[str, Any]) -> EnvironmentState:
-    state = str(row.get("State") or "")
-    if state in ("running", "restarting"):
-        return EnvironmentState.RUNNING
-    if state == "created":
-        return EnvironmentState.CREATED
-    return EnvironmentState.STOPPED
+    return docker_state(str(row.get("State") or ""))
 
 
 def _summary_ports(row: dict[str, Any]) -> dict[int, int]:
@@ -157,7 +156,7 @@ def stop_environment(client: docker.DockerClient, course: Course, timeout: int =
     """Stop the course's container; False when there was nothing running."""
     container = find_container(client, course)
     with translate_engine_errors(f"stopping {course.display_name}"):
-        if container is None or container.status not in ("running", "restarting"):
+        if container is None or container_state(container) != EnvironmentState.RUNNING:
             return False
         container.stop(timeout=timeout)
     return True

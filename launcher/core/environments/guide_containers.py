@@ -20,11 +20,11 @@ import docker
 
 from launcher.core.catalogue.model import Course
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.containers import find_container
 from launcher.core.environments.guide_state import GuideChoice, GuideContainer
-from launcher.core.errors import GuideContainerFound
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.errors import GuideContainerFound, ImageReferenceError
+from launcher.core.images.reference import ImageReference
 from launcher.core.operation import Progress, no_progress
 
 STOP_TIMEOUT = 20  # seconds, as `docker stop` would wait and then some

@@ -14,6 +14,7 @@ from launcher.core.catalogue.model import Course, Service
 from launcher.core.environments.ports import LOOPBACK
 from launcher.core.errors import StartFailed
 from launcher.core.operation import CancelToken, Progress
+from launcher.core.redaction import blank_secrets
 
 POLL_SECONDS = 0.05  # as often as a shell loop would ask; each ask is one local request
 STATE_CHECK_SECONDS = 1.0
@@ -42,19 +43,12 @@ def ready_checks(course: Course, ports: Mapping[int, int], token: str | None) ->
     return list(checks.values())
 
 
-def redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
-
-
 def last_log_lines(container: Any, secrets: Sequence[str], lines: int = LOG_LINES) -> str:
     try:
         raw = container.logs(tail=lines).decode("utf-8", errors="replace")
     except Exception:  # the logs are a courtesy; never hide the real error behind them
         return "(the environment's log could not be read)"
-    return redact(raw.rstrip(), secrets)
+    return blank_secrets(raw.rstrip(), secrets)
 
 
 def _answers(check: ReadyCheck) -> tuple[bool, int | None]:

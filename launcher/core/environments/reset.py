@@ -10,18 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from launcher.core.engine.advice import translate_engine_errors
-from launcher.core.environments.backups import (
-    BackupFailed,
-    BackupFile,
-    backup_databases,
-    backups_folder,
-)
+from launcher.core.context import LauncherContext
+from launcher.core.engine.errors import translate_engine_errors
+from launcher.core.environments.backup_files import BackupFile, backups_folder
+from launcher.core.environments.backups import backup_databases
 from launcher.core.environments.containers import remove_environment
 from launcher.core.environments.start import StartResult
 from launcher.core.environments.state import EnvironmentState
-from launcher.core.errors import WorkspaceError
-from launcher.core.launcher import Launcher
+from launcher.core.errors import BackupFailed, WorkspaceError
 from launcher.core.operation import CancelToken, Progress, no_progress
 
 
@@ -32,7 +28,7 @@ class ResetResult:
 
 
 def reset_environment(
-    launcher: Launcher,
+    launcher: LauncherContext,
     course_id: str,
     *,
     databases: bool = False,
@@ -71,7 +67,7 @@ def reset_environment(
 
 
 def repair_environment(
-    launcher: Launcher,
+    launcher: LauncherContext,
     course_id: str,
     *,
     progress: Progress = no_progress,

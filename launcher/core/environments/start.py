@@ -19,7 +19,7 @@ from docker.types import Mount
 
 from launcher.core.catalogue.model import Course
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.containers import (
     PORTS_LABEL,
     container_state,
@@ -32,7 +32,7 @@ from launcher.core.environments.hostpaths import mount_source
 from launcher.core.environments.ports import LOOPBACK, choose_port, port_is_free
 from launcher.core.environments.readiness import ready_checks, wait_until_ready
 from launcher.core.environments.sharing import needs_sharing, share_folder
-from launcher.core.environments.state import EnvironmentStatus, ServiceEndpoint
+from launcher.core.environments.state import EnvironmentState, EnvironmentStatus, ServiceEndpoint
 from launcher.core.errors import PortInUse, StartFailed
 from launcher.core.images.install import pull_image
 from launcher.core.images.users import ImageUsers
@@ -69,7 +69,7 @@ class StartResult:
 
 def _choose_ports(request: StartRequest, existing: Any | None) -> tuple[dict[int, int], list[str]]:
     current = published_ports(existing) if existing is not None else {}
-    running = existing is not None and container_state(existing).value == "running"
+    running = existing is not None and container_state(existing) == EnvironmentState.RUNNING
     chosen: dict[int, int] = {}
     notices: list[str] = []
     course = request.course
@@ -242,7 +242,7 @@ def start_environment(
                         )  # fmt: skip
             cancel.check()
             try:
-                if container_state(existing).value != "running":
+                if container_state(existing) != EnvironmentState.RUNNING:
                     existing.start()
                 break
             except docker.errors.APIError as exc:

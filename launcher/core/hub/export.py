@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
 from launcher import __version__
 from launcher.core.catalogue.model import Course
-from launcher.core.errors import UsageError
+from launcher.core.errors import DestinationNotWritable, UsageError
 from launcher.core.hub.dockerspawner import dockerspawner_config
 from launcher.core.hub.plan import hub_course
 from launcher.core.hub.z2jh import z2jh_values, z2jh_warnings
@@ -53,3 +54,18 @@ def export_for_hub(courses: Sequence[Course], format: str) -> HubExport:
     else:
         text = dockerspawner_config(plans, header)
     return HubExport(format, text, tuple(warnings), tuple(c.id for c in unique))
+
+
+def write_hub_export(export: HubExport, output: Path) -> None:
+    """Write the export's text to ``output``, atomically, readable by the hub's admins."""
+    from launcher.core.local.destinations import HINT, check_can_write_file
+    from launcher.core.local.files import write_atomic
+
+    output = output.expanduser()
+    check_can_write_file(output, "The hub settings")
+    try:
+        write_atomic(output, export.text.encode("utf-8"), mode=0o644)
+    except OSError as exc:
+        raise DestinationNotWritable(
+            f"The hub settings could not be written to {output} ({exc.strerror or exc}).", HINT
+        ) from None

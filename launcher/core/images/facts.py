@@ -15,7 +15,7 @@ import docker
 
 from launcher.core.catalogue.list_lines import RegistryFacts
 from launcher.core.catalogue.model import Catalogue, Course
-from launcher.core.errors import LauncherError
+from launcher.core.errors import EngineUnavailable, LauncherError
 from launcher.core.images.install import engine_platform
 from launcher.core.images.inventory import launcher_images
 from launcher.core.images.manifest import Platform
@@ -59,7 +59,7 @@ def registry_facts(
                     size = _download_size(registry, course, platform)
                     facts[course.id] = RegistryFacts(download_size=size)
             except LauncherError as exc:
-                if exc.exit_code == 3:  # the engine went away: stop asking
+                if isinstance(exc, EngineUnavailable):  # the engine went away: stop asking
                     raise
                 log.info("nothing known from the registry for %s: %s", course.id, exc.message)
     return facts

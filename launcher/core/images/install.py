@@ -15,7 +15,8 @@ import docker
 import docker.errors
 
 from launcher.core.catalogue.model import Course
-from launcher.core.engine.advice import normalise_architecture, translate_engine_errors
+from launcher.core.engine.errors import translate_engine_errors
+from launcher.core.engine.model import normalise_architecture
 from launcher.core.engine.stream import closed_on_cancel
 from launcher.core.errors import LauncherError
 from launcher.core.images.manifest import Platform

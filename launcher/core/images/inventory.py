@@ -21,8 +21,11 @@ import docker.errors
 
 from launcher.core.catalogue.model import Catalogue
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.engine.errors import translate_engine_errors
+from launcher.core.errors import DiskFull, ImageReferenceError
+from launcher.core.images.pull_errors import PRUNE_COMMAND
+from launcher.core.images.reference import ImageReference
+from launcher.core.text import human_size
 
 _NONE = ("<none>:<none>", "<none>@<none>")
 
@@ -207,3 +210,21 @@ def engine_disk_usage(client: docker.DockerClient) -> EngineDiskUsage | None:
         image_count=len(data.get("Images") or []),
         volumes_bytes=sum(v for v in volumes if v >= 0) if volumes else 0,
     )
+
+
+PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
+
+
+def with_prune_advice(client: docker.DockerClient, catalogue: Catalogue, exc: DiskFull) -> DiskFull:
+    """The same error, with what removing unused course images would free: told in the
+    window and on the command line alike."""
+    try:
+        unused = [image for image in launcher_images(client, catalogue) if image.unused]
+    except Exception:  # the advice is a bonus; the disk message is what matters
+        return exc
+    if not unused:
+        return exc
+    total = human_size(sum(i.size for i in unused))
+    advice = "" if PRUNE_COMMAND in exc.hint else f" {PRUNE_ADVICE}"
+    hint = f"{exc.hint} Unused course images take up to {total}.{advice}".strip()
+    return DiskFull(exc.message, hint, exc.needed_bytes)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from launcher.core.errors import (
     DiskFull,
     ImageNotFound,
+    ImageReferenceError,
     LauncherError,
     PullFailed,
     RateLimited,
     RegistryAccessDenied,
     RegistryUnreachable,
 )
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.images.reference import ImageReference
 from launcher.core.text import human_size
 
 PRUNE_COMMAND = "course-launcher images --prune"

@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from launcher.core.errors import RegistryError
+from launcher.core.errors import RegistryError, TokenRefused
 from launcher.core.images import pull_errors
 from launcher.core.images.manifest import (
     ACCEPT,
@@ -43,7 +43,6 @@ from launcher.core.images.registry_auth import (
     Credentials,
     RateLimit,
     TokenCache,
-    TokenRefused,
     base_url,
     check_secure,
     fetch_token,

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from launcher.core.errors import TokenRefused
+
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_HOST = "registry-1.docker.io"
 DOCKER_HUB_AUTH_REALM = "https://auth.docker.io/token"
@@ -67,14 +69,6 @@ class RateLimit:
         if limit is None and remaining is None:
             return None
         return cls(limit, remaining, window or window2)
-
-
-class TokenRefused(Exception):
-    """The token server said no (``status`` is its HTTP status)."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"token server answered HTTP {status}")
-        self.status = status
 
 
 def host_of(address: str) -> str:

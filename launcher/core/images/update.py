@@ -25,14 +25,19 @@ import docker
 import docker.errors
 
 from launcher.core.catalogue.model import Course
-from launcher.core.engine.advice import translate_engine_errors
+from launcher.core.context import LauncherContext
+from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.state import EnvironmentState
-from launcher.core.errors import LauncherError, UpdateCheckFailed
+from launcher.core.errors import (
+    EngineUnavailable,
+    ImageReferenceError,
+    LauncherError,
+    UpdateCheckFailed,
+)
 from launcher.core.images.install import engine_platform
 from launcher.core.images.inventory import RemovalResult, remove_image_version
-from launcher.core.images.reference import ImageReference, ImageReferenceError
+from launcher.core.images.reference import ImageReference
 from launcher.core.images.registry import RegistryClient
-from launcher.core.launcher import Launcher
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
 
@@ -60,6 +65,10 @@ class UpdateResult:
     restarted: bool = False  # it was running: recreated on the new image and started
     remade_at_next_start: bool = False  # it exists, stopped: recreated when next started
     old_image: RemovalResult | None = None  # when removing the old image was asked for
+
+    def summary(self, display_name: str, keep_advice: str = "") -> list[str]:
+        """What happened, in sentences (see :func:`update_summary`)."""
+        return update_summary(self, display_name, keep_advice)
 
 
 def _repo_digests(image: Any, repository: str) -> set[str]:
@@ -108,7 +117,7 @@ def check_for_update(
     except UpdateCheckFailed:
         raise
     except LauncherError as exc:
-        if exc.exit_code == 3:  # the engine, not the registry: say so as it is
+        if isinstance(exc, EngineUnavailable):  # the engine, not the registry: say so
             raise
         raise UpdateCheckFailed(
             f"Cannot check for updates of {course.display_name}: {exc.message}",
@@ -135,7 +144,7 @@ def update_available(
 
 
 def update_course(
-    launcher: Launcher,
+    launcher: LauncherContext,
     course_id: str,
     *,
     remove_old: bool = False,

@@ -21,16 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launcher import APP_NAME
-from launcher.core.errors import LauncherError
+from launcher.core.errors import AutostartError
 from launcher.core.local.files import write_atomic
 
 ENTRY_NAME = "course-launcher"
 MAC_LABEL = "org.course-launcher.launcher"
 WINDOWS_RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
-
-
-class AutostartError(LauncherError):
-    """The login entry could not be written or removed."""
 
 
 @dataclass(frozen=True)

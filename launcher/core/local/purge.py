@@ -30,11 +30,10 @@ import docker
 
 from launcher.core.catalogue.model import Catalogue
 from launcher.core.engine import labels
-from launcher.core.engine.advice import translate_engine_errors
-from launcher.core.errors import SecretStoreError
+from launcher.core.engine.errors import translate_engine_errors
+from launcher.core.errors import AutostartError, SecretStoreError
 from launcher.core.images.inventory import RemovalResult, prune_images
 from launcher.core.local import autostart
-from launcher.core.local.autostart import AutostartError
 from launcher.core.local.paths import HOME_VARIABLE, AppPaths
 from launcher.core.local.secrets import SecretStore
 from launcher.core.local.settings import Settings

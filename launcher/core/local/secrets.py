@@ -38,10 +38,10 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
-from launcher.core.errors import SecretStoreError
+from launcher.core.errors import KeyringUnavailable, SecretStoreError
 from launcher.core.local.files import write_atomic
 from launcher.core.local.paths import AppPaths
-from launcher.core.local.settings import set_aside
+from launcher.core.local.settings_file import set_aside
 
 SERVICE_NAME = "course-launcher"
 BACKEND_VARIABLE = "COURSE_LAUNCHER_SECRETS"
@@ -50,10 +50,6 @@ _FILE_FORMAT = 1
 _POSIX = os.name == "posix"
 
 log = logging.getLogger(__name__)
-
-
-class KeyringUnavailable(SecretStoreError):
-    """The system keyring is missing, locked or failed for this operation."""
 
 
 class SecretStore(Protocol):

@@ -18,7 +18,7 @@ from launcher.ui.jobs import Job, env_key, plain
 
 if TYPE_CHECKING:
     from launcher.core.environments.guide_state import GuideChoice
-    from launcher.core.environments.start import StartResult
+    from launcher.core.launcher import StartResult
     from launcher.ui.dialogs.guide_container import GuideContainerQuestion
 
 Opener = Callable[[str], None]

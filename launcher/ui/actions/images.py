@@ -33,9 +33,7 @@ from launcher.ui.jobs import Job, plain
 from launcher.ui.widgets.course_page import progress_parts
 
 if TYPE_CHECKING:
-    from launcher.core.archive.transfer import ExportResult, ImportResult
-    from launcher.core.images.inventory import RemovalResult
-    from launcher.core.images.update import UpdateResult
+    from launcher.core.launcher import ExportResult, ImportResult, RemovalResult, UpdateResult
 
 FILE_FILTER = f"Course environments (*{SUFFIX});;All files (*)"
 IMPORT_KEY = "import"
@@ -104,20 +102,16 @@ class ImageActions(QObject):
         course = launcher.course(course_id)
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> UpdateResult:
-            from launcher.core.images.update import update_course
-
-            return update_course(launcher, course_id, progress=report, cancel=cancel)
+            return launcher.update(course_id, progress=report, cancel=cancel)
 
         job = env_job(host, course_id, f"Updating {course.code}", work)
         job.succeeded.connect(lambda result: self._updated(course_id, result))
         return job
 
     def _updated(self, course_id: str, result: UpdateResult) -> None:
-        from launcher.core.images.update import update_summary
-
         course = self.host.launcher.course(course_id)
         self.host.state.forget_facts(course_id)
-        self.host.say(" ".join(update_summary(result, course.display_name)))
+        self.host.say(" ".join(result.summary(course.display_name)))
         if result.updated and result.old_id is not None and result.old_image is None:
             self._offer_removal(course_id, result.old_id)
 
@@ -148,9 +142,7 @@ class ImageActions(QObject):
         launcher = self.host.launcher
 
         def remove() -> RemovalResult:
-            from launcher.core.images.inventory import remove_image_version
-
-            return remove_image_version(launcher.engine.client, old_id, launcher.catalogue)
+            return launcher.remove_image_version(old_id)
 
         job = env_job(self.host, course_id, "Removing the old version", plain(remove))
         job.succeeded.connect(
@@ -186,12 +178,9 @@ class ImageActions(QObject):
         course = launcher.course(course_id)
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ExportResult:
-            from launcher.core.archive.transfer import export_course
-
-            return export_course(
-                launcher.engine.client, course, target, overwrite=True,
-                progress=report, cancel=cancel,
-            )  # fmt: skip
+            return launcher.export(
+                course_id, target, overwrite=True, progress=report, cancel=cancel
+            )
 
         job = env_job(host, course_id, f"Exporting {course.code}", work)
         job.succeeded.connect(
@@ -221,9 +210,7 @@ class ImageActions(QObject):
         launcher = host.launcher
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ImportResult:
-            from launcher.core.archive.transfer import import_course
-
-            return import_course(launcher, source, progress=report, cancel=cancel)
+            return launcher.import_archive(source, progress=report, cancel=cancel)
 
         job = Job(IMPORT_KEY, f"Importing {source.name}", work)
         job.succeeded.connect(self._imported)

@@ -14,7 +14,7 @@ from launcher.ui.actions.host import ActionHost, env_job, idle_selection
 from launcher.ui.jobs import Job, plain
 
 if TYPE_CHECKING:
-    from launcher.core.environments.reset import ResetResult
+    from launcher.core.launcher import ResetResult
     from launcher.ui.dialogs.reset import ResetDialog
 
 
@@ -68,11 +68,7 @@ class TutorActions(QObject):
         launcher = host.launcher
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ResetResult:
-            from launcher.core.environments.reset import reset_environment
-
-            return reset_environment(
-                launcher, course_id, databases=databases, progress=report, cancel=cancel
-            )
+            return launcher.reset(course_id, databases=databases, progress=report, cancel=cancel)
 
         job = env_job(host, course_id, f"Resetting {launcher.course(course_id).code}", work)
         job.succeeded.connect(lambda result: self._reset_done(course_id, result))

@@ -11,7 +11,6 @@ or password in an address is replaced by "…".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -31,11 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from launcher.core.catalogue.sources import redact
-from launcher.core.doctor.engine_checks import Check, run_checks
-from launcher.core.doctor.support_bundle import collect_secrets, write_support_bundle
+from launcher.core.doctor.check import Check
 from launcher.core.environments.state import EnvironmentStatus
 from launcher.core.launcher import Launcher
+from launcher.core.redaction import redact_login
 from launcher.core.text import human_size
 from launcher.ui.dialogs.about import versions
 from launcher.ui.jobs import Job, JobRunner
@@ -52,14 +50,16 @@ def diagnostics_text(
     engine = launcher.connected_engine
     lines.append("Docker engine")
     if engine is None:
-        wanted = redact(launcher.engine_address) if launcher.engine_address else "the usual places"
+        wanted = (
+            redact_login(launcher.engine_address) if launcher.engine_address else "the usual places"
+        )
         lines.append(f"  not connected; looking at {wanted}")
         if engine_problem:
             lines.append(f"  last problem: {engine_problem}")
     else:
         info = engine.info
         lines += [
-            f"  address: {redact(engine.address)} (found by {engine.found_by})",
+            f"  address: {redact_login(engine.address)} (found by {engine.found_by})",
             f"  runs on: {info.operating_system or '?'} ({info.os_type}/{info.architecture}), "
             f"kernel {info.kernel_version or '?'}",
             f"  product: {info.product or 'Docker Engine'}",
@@ -67,12 +67,13 @@ def diagnostics_text(
             f"processors: {info.cpus or '?'}",
         ]
         lines += [
-            f"  tried first: {redact(a.address)} ({a.found_by}): {a.reason}" for a in engine.tried
+            f"  tried first: {redact_login(a.address)} ({a.found_by}): {a.reason}"
+            for a in engine.tried
         ]
     lines += ["", "Launcher folders"]
     lines += [f"  {name}: {path}" for name, path in launcher.paths.all().items()]
     lines += ["", "Catalogues", "  the one that comes with the launcher"]
-    lines += [f"  {redact(source)}" for source in launcher.settings.catalogue_sources]
+    lines += [f"  {redact_login(source)}" for source in launcher.settings.catalogue_sources]
     lines += ["", "Environments"]
     for course in launcher.catalogue:
         status = statuses.get(course.id)
@@ -112,13 +113,6 @@ def checks_text(checks: Sequence[Check]) -> str:
         if check.fix:
             lines.append(f"      fix: {check.fix}")
     return "\n".join(lines) + "\n"
-
-
-def redacted_checks(launcher: Launcher) -> list[Check]:
-    """The doctor's results with every known secret removed (runs in a job)."""
-    checks = run_checks(launcher)
-    redactor, _notes = collect_secrets(launcher, [])
-    return [replace(c, summary=redactor(c.summary), fix=redactor(c.fix)) for c in checks]
 
 
 def _count(number: int, noun: str) -> str:
@@ -213,7 +207,7 @@ class DiagnosticsDialog(QDialog):
         launcher = self.launcher
         self.doctor_state.setText("Running the doctor's checks…")
         self.again.setEnabled(False)
-        job = Job("doctor", "Running the doctor's checks", lambda _r, _c: redacted_checks(launcher))
+        job = Job("doctor", "Running the doctor's checks", lambda _r, _c: launcher.doctor())
         job.succeeded.connect(self._checks_arrived)
         job.failed.connect(self._doctor_failed)
         self.runner.submit(job)
@@ -267,7 +261,7 @@ class DiagnosticsDialog(QDialog):
         job = Job(
             "support-bundle",
             "Saving the support bundle",
-            lambda _r, _c: write_support_bundle(launcher, path, checks=checks),
+            lambda _r, _c: launcher.support_bundle(path, checks=checks),
         )
         job.succeeded.connect(self._bundle_saved)
         job.failed.connect(self._bundle_failed)

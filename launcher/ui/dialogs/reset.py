@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from launcher.core.catalogue.model import Course
-from launcher.core.environments.backups import backups_folder
+from launcher.core.environments.backup_files import backups_folder
 from launcher.ui.widgets.html import escape
 
 

@@ -31,26 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from launcher.core.catalogue.model import Catalogue
-from launcher.core.catalogue.sources import load_catalogues
+from launcher.core.engine.address import engine_address_problem
 from launcher.core.launcher import Launcher
-from launcher.core.local import autostart
 from launcher.core.local.settings import Settings
 from launcher.core.operation import CancelToken
 from launcher.ui.jobs import Job, JobRunner
 
 SETTINGS_JOB = "settings"  # one key: saves and catalogue checks never race each other
-ENGINE_SCHEMES = ("unix://", "npipe://", "tcp://", "ssh://", "http://", "https://")
-
-
-def engine_address_problem(text: str) -> str | None:
-    """A sentence when ``text`` cannot be an engine address; None when it can (or is empty)."""
-    address = text.strip()
-    if not address or address.lower().startswith(ENGINE_SCHEMES):
-        return None
-    return (
-        "The engine address starts with unix://, npipe://, tcp:// or ssh:// "
-        "(for example unix:///var/run/docker.sock). Leave it empty to find Docker automatically."
-    )
 
 
 class SettingsDialog(QDialog):
@@ -134,7 +121,7 @@ class SettingsDialog(QDialog):
         self.start_at_login = QCheckBox("Start Course Launcher when I &log in", general)
         self.start_at_login.setAccessibleName("Start Course Launcher when I log in")
         self.start_at_login.setToolTip("Off unless you switch it on")
-        self.start_at_login.setChecked(autostart.is_enabled())
+        self.start_at_login.setChecked(launcher.login_entry_enabled())
         self.engine_problem = QLabel(general)
         self.engine_problem.setWordWrap(True)
         self.engine_problem.setAccessibleName("Engine address problem")
@@ -188,12 +175,8 @@ class SettingsDialog(QDialog):
         launcher = self.launcher
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            sources = launcher.change_catalogue_sources(add=source)
-            # Just loaded (and, for an address, saved): read it again without the network.
-            loaded = load_catalogues(
-                [source], launcher.paths.catalogue_cache, include_bundled=False, offline=True
-            )
-            return sources, loaded.catalogue
+            added = launcher.add_catalogue(source)  # its courses are in the list now
+            return launcher.catalogue_sources(), added
 
         self._run(Job(SETTINGS_JOB, "Checking the catalogue", work), f"Loading {source}…")
 
@@ -205,9 +188,8 @@ class SettingsDialog(QDialog):
         launcher = self.launcher
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> Any:
-            sources = launcher.change_catalogue_sources(remove=source)
-            launcher.reload_catalogue()  # its courses leave the list now
-            return sources, None
+            launcher.remove_catalogue(source)  # its courses leave the list now
+            return launcher.catalogue_sources(), None
 
         self._run(Job(SETTINGS_JOB, "Saving your settings", work), "Saving…")
 
@@ -264,7 +246,7 @@ class SettingsDialog(QDialog):
             launcher.engine_address = chosen.engine_address
             self.engine_changed.emit()
         login_entry = chosen.start_at_login
-        change_login_entry = login_entry != autostart.is_enabled()
+        change_login_entry = login_entry != launcher.login_entry_enabled()
 
         def work(_report: Callable[[Any], None], _cancel: CancelToken) -> None:
             # Only this dialog's fields: what a job changed meanwhile (a course's folder
@@ -278,7 +260,7 @@ class SettingsDialog(QDialog):
                 )
             )
             if change_login_entry:
-                autostart.set_enabled(login_entry)
+                launcher.set_login_entry(login_entry)
 
         job = Job(SETTINGS_JOB, "Saving your settings", work)
         job.succeeded.connect(lambda _result: self.saved.emit(launcher.settings))
