@@ -135,9 +135,13 @@ def make_student_folder(parent: Path, name: str) -> Path:
 
 @pytest.fixture
 def student_area() -> Iterator[Path]:
-    """A folder any uid can traverse (pytest's tmp_path is private to root)."""
+    """The student's home folder (pytest's tmp_path is private to root): the student's
+    own, and closed to other accounts (0700, as Debian makes homes), so the launcher
+    may share folders in it with an image's uid that another account has here."""
     area = Path(tempfile.mkdtemp(prefix="cl-student-", dir="/tmp"))
-    area.chmod(0o755)
+    area.chmod(0o700)
+    if os.geteuid() == 0:
+        os.chown(area, STUDENT_UID, STUDENT_UID)
     yield area
     shutil.rmtree(area, ignore_errors=True)
 
