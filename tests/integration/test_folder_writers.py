@@ -315,3 +315,21 @@ def test_who_serves_corrects_what_the_image_said(
         launcher.remove("c-elsewhere")
     finally:
         launcher.close()
+
+
+def test_stacks_image_honours_nb_uid_when_started_as_root(
+    testbed: TestbedState, clean_engine: docker.DockerClient
+) -> None:
+    """The stacks' own way to run as the student's uid, which the launcher does not use
+    (docs/how-it-works.md says why): as root with NB_UID/NB_GID, start.sh remakes
+    jovyan with them and drops to it; as its USER (1000), it runs the command as is."""
+    repository, tag = testbed.images["stacks"].rsplit(":", 1)
+    clean_engine.images.pull(repository, tag=tag)
+    command = ["sh", "-c", "id -u; id -g; id -un"]
+    as_root = clean_engine.containers.run(
+        testbed.images["stacks"], command, user="root", remove=True,
+        environment={"NB_UID": str(STUDENT), "NB_GID": str(STUDENT)},
+    )  # fmt: skip
+    assert as_root.decode().split()[-3:] == [str(STUDENT), str(STUDENT), "jovyan"]
+    as_image_user = clean_engine.containers.run(testbed.images["stacks"], command, remove=True)
+    assert as_image_user.decode().split() == ["1000", "100", "jovyan"]
