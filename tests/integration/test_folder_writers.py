@@ -154,6 +154,8 @@ class Student:
 
 @pytest.fixture
 def student_home() -> Iterator[Path]:
+    """Where the test's students have their homes; the engine is closed to them again
+    afterwards."""
     area = Path(tempfile.mkdtemp(prefix="cl-homes-", dir="/tmp"))
     area.chmod(0o755)
     yield area
