@@ -6,6 +6,7 @@ any uid can traverse, and a course with its own repository to publish updates to
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -17,6 +18,7 @@ import pytest
 
 from launcher.core.launcher import Launcher
 from tests.helpers.catalogue import catalogue_text
+from tests.helpers.folders import STUDENT_UID
 from tests.helpers.registry import UPDATE_COURSE_ID, Published, push
 from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
@@ -40,9 +42,13 @@ def launcher(
 
 @pytest.fixture
 def student_area() -> Iterator[Path]:
-    """A folder any uid can traverse (pytest's tmp_path is private to root)."""
+    """The student's home folder (pytest's tmp_path is private to root): the student's
+    own, and closed to other accounts (0700, as Debian makes homes), so the launcher
+    may share folders in it with an image's uid that another account has here."""
     area = Path(tempfile.mkdtemp(prefix="cl-student-", dir="/tmp"))
-    area.chmod(0o755)
+    area.chmod(0o700)
+    if os.geteuid() == 0:
+        os.chown(area, STUDENT_UID, STUDENT_UID)
     yield area
     shutil.rmtree(area, ignore_errors=True)
 

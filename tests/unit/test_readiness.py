@@ -19,6 +19,13 @@ class _Service(BaseHTTPRequestHandler):
         if self.path == "/moved":
             self.send_response(302)
             self.send_header("Location", "/elsewhere")
+        elif self.path == "/waiting-page":  # answers everyone, token or not
+            self.send_response(200)
+        elif self.path == "/tree":  # Jupyter without the token sends to its login page
+            ok = self.headers.get("Authorization") == f"token {TOKEN}"
+            self.send_response(200 if ok else 302)
+            if not ok:
+                self.send_header("Location", "/login")
         elif self.path.startswith("/api/status"):
             ok = self.headers.get("Authorization") == f"token {TOKEN}"
             self.send_response(200 if ok else 403)
@@ -50,6 +57,12 @@ def test_answers_with_the_token_only(service: int) -> None:
     assert answering([check(service, "/api/status?x=1", TOKEN)]) == {"jupyter"}
     assert answering([check(service, "/api/status", "wrong")]) == set()
     assert answering([check(service, "/api/status")]) == set()
+
+
+def test_a_page_that_answers_without_the_token_is_not_the_service(service: int) -> None:
+    assert answering([check(service, "/waiting-page", TOKEN)]) == set()
+    assert answering([check(service, "/waiting-page", name="web")]) == {"web"}  # no token needed
+    assert answering([check(service, "/tree", TOKEN)]) == {"jupyter"}  # login redirect: protected
 
 
 def test_a_redirect_answers_and_is_not_followed(service: int) -> None:

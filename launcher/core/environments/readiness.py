@@ -1,5 +1,10 @@
 """Wait until every service of a started environment answers, as JupyterLab Desktop does:
-poll the readiness URL (with the token in a header) instead of reading logs."""
+poll the readiness URL (with the token in a header) instead of reading logs.
+
+A service that needs the token is ready only when it also keeps its page from a
+request without the token: a placeholder that answers everyone (the "Your VCE is
+starting" page of images made by ou-container-builder holds the port while the
+course sets up) is not the service yet."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from launcher.core.redaction import blank_secrets
 POLL_SECONDS = 0.05  # as often as a shell loop would ask; each ask is one local request
 STATE_CHECK_SECONDS = 1.0
 LOG_LINES = 15
+PLACEHOLDER = 0  # the status recorded while a page that needs no token holds the port
 
 
 @dataclass(frozen=True)
@@ -51,23 +57,38 @@ def last_log_lines(container: Any, secrets: Sequence[str], lines: int = LOG_LINE
     return blank_secrets(raw.rstrip(), secrets)
 
 
-def _answers(check: ReadyCheck) -> tuple[bool, int | None]:
+def _status(url_text: str, token: str | None) -> int | None:
     """One GET straight to the service on this computer: no proxy (a proxy set for
     the internet must not stand between the launcher and 127.0.0.1), no redirects,
     and little work per try, as it is repeated 20 times a second while the
     environment boots on the same processors."""
-    url = urlsplit(check.url)
+    url = urlsplit(url_text)
     target = url.path + (f"?{url.query}" if url.query else "")
-    headers = {"Authorization": f"token {check.token}"} if check.token else {}
+    headers = {"Authorization": f"token {token}"} if token else {}
     connection = http.client.HTTPConnection(url.hostname or LOOPBACK, url.port, timeout=2)
     try:
         connection.request("GET", target, headers=headers)
-        status = connection.getresponse().status
+        return connection.getresponse().status
     except (OSError, http.client.HTTPException):
-        return False, None
+        return None
     finally:
         connection.close()
-    return status < 400, status
+
+
+def _answers(check: ReadyCheck) -> tuple[bool, int | None]:
+    """Whether the service is ready, and the status it answered the launcher with."""
+    status = _status(check.url, check.token)
+    if status is None or status >= 400:
+        return False, status
+    if check.token and is_placeholder(_status(check.url, None)):
+        return False, PLACEHOLDER
+    return True, status
+
+
+def is_placeholder(status_without_token: int | None) -> bool:
+    """A page served without the token (2xx) is not the token-protected service:
+    that refuses (401, 403) or sends to its login page (3xx)."""
+    return status_without_token is not None and status_without_token < 300
 
 
 def answering(checks: Sequence[ReadyCheck]) -> set[str]:
@@ -112,11 +133,13 @@ def wait_until_ready(
         if elapsed > timeout:
             names = ", ".join(c.service for c in pending)
             refused = [c.service for c in pending if last_status.get(c.service) in (401, 403)]
-            why = (
-                f"{', '.join(refused)} refused the launcher's token"
-                if refused
-                else f"{names} did not answer"
-            )
+            interim = [c.service for c in pending if last_status.get(c.service) == PLACEHOLDER]
+            if refused:
+                why = f"{', '.join(refused)} refused the launcher's token"
+            elif interim:
+                why = f"only a waiting page answered in place of {', '.join(interim)}"
+            else:
+                why = f"{names} did not answer"
             raise StartFailed(
                 f"The environment did not become ready: {why} within {timeout:.0f} s.",
                 "Try Reset. Its last messages were:\n" + last_log_lines(container, secrets),

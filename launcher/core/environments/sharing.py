@@ -12,12 +12,19 @@ maps ownership itself; on Linux the launcher adds POSIX ACL entries instead:
 Owners and modes are never changed (nothing is chowned); entries that are already
 there are kept. Files the student does not own (made by the container before) are
 left as they are: they already carry the folder's default ACL.
+
+Only who must write is granted, and only when that grants no other person anything:
+the container's uid is shared with when no account on this computer has it, or when
+the account that has it cannot reach the folder on this computer (a folder above it
+shuts that account out, as a home folder of mode 0700 does). Otherwise nothing is
+granted and the student is told why (``sharing_refusal``).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import pwd
 import stat
 import struct
 from collections.abc import Iterable
@@ -127,4 +134,38 @@ def needs_sharing(folder: Path, container_uid: int) -> bool:
         return not any(tag == _USER for tag, _p, _i in _read(folder, _DEFAULT))
     return not any(
         tag == _USER and ident == container_uid for tag, _p, ident in _read(folder, _DEFAULT)
+    )
+
+
+def _shuts_out(directory: Path, uid: int, groups: set[int]) -> bool:
+    """True when ``uid`` cannot pass through ``directory`` (mode bits only: a folder
+    with named ACL entries might let it through, so it never counts as shut)."""
+    info = directory.stat()
+    if any(tag in (_USER, _GROUP) for tag, _p, _i in _read(directory, _ACCESS)):
+        return False
+    if info.st_uid == uid:
+        return not info.st_mode & stat.S_IXUSR
+    if info.st_gid in groups:
+        return not info.st_mode & stat.S_IXGRP
+    return not info.st_mode & stat.S_IXOTH
+
+
+def sharing_refusal(folder: Path, container_uid: int, host_uid: int) -> str | None:
+    """Why the folder must not be shared with ``container_uid``, or None when it may be."""
+    if container_uid in (0, host_uid):
+        return None  # root needs no grant; the student's own uid is the student
+    try:
+        account = pwd.getpwuid(container_uid)
+    except KeyError:
+        return None  # no one on this computer has that uid
+    groups = set(os.getgrouplist(account.pw_name, account.pw_gid))
+    for directory in folder.resolve().parents:
+        try:
+            if _shuts_out(directory, container_uid, groups):
+                return None
+        except OSError:
+            continue
+    return (
+        f"the environment writes files as uid {container_uid}, which is the account "
+        f"“{account.pw_name}” on this computer, and that account can reach {folder}"
     )

@@ -4,11 +4,9 @@ students used to type, with every failure of that line handled for them."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import sys
-import tarfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,10 +26,11 @@ from launcher.core.environments.containers import (
     published_ports,
 )
 from launcher.core.environments.folder import check_folder, folder_owner
+from launcher.core.environments.folder_writer import image_writer_uid, serving_uid
 from launcher.core.environments.hostpaths import mount_source
 from launcher.core.environments.ports import LOOPBACK, choose_port, port_is_free
 from launcher.core.environments.readiness import ready_checks, wait_until_ready
-from launcher.core.environments.sharing import needs_sharing, share_folder
+from launcher.core.environments.sharing import needs_sharing, share_folder, sharing_refusal
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus, ServiceEndpoint
 from launcher.core.errors import PortInUse, StartFailed
 from launcher.core.images.install import pull_image
@@ -51,7 +50,7 @@ class StartRequest:
     remembered_ports: dict[int, int]  # container port -> host port used last time
     create_folder: bool = False
     ready_timeout: float = READY_TIMEOUT
-    # a native Linux engine: the folder is shared with the image's uid (sharing.py)
+    # a native Linux engine: the folder is shared with the uid that writes it (sharing.py)
     shares_host_files: bool = False
 
 
@@ -130,29 +129,36 @@ def ensure_image(
     return client.images.get(course.image)
 
 
-def _image_user_uid(container: Any, image: Any, users: ImageUsers) -> int:
-    """The uid the image runs as, asked of the image once and then remembered."""
-    key = str(image.id)
-    uid = users.uid(key)
-    if uid is None:
-        uid = _read_image_user_uid(container, image)
-        users.remember(key, uid)
-    return uid
+def _writer_uid(
+    client: docker.DockerClient, image: Any, course: Course, users: ImageUsers
+) -> tuple[int, bool]:
+    """The uid that writes the folder (folder_writer.py), asked of the image once and
+    then remembered; and whether it was asked just now."""
+    uid = users.uid(str(image.id))
+    if uid is not None:
+        return uid, False
+    uid = image_writer_uid(client, image, course.workspace, course.id)
+    users.remember(str(image.id), uid)
+    return uid, True
 
 
-def _read_image_user_uid(container: Any, image: Any) -> int:
-    user = str(image.attrs.get("Config", {}).get("User") or "0").split(":")[0]
-    if user.isdigit():
-        return int(user)
-    stream, _ = container.get_archive("/etc/passwd")
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-        member = tar.extractfile("passwd")
-        text = member.read().decode() if member else ""
-    for line in text.splitlines():
-        fields = line.split(":")
-        if len(fields) > 2 and fields[0] == user and fields[2].isdigit():
-            return int(fields[2])
-    return 0
+def _share_with(folder: Path, uid: int, notices: list[str]) -> None:
+    owner = folder_owner(folder)
+    refusal = sharing_refusal(folder, uid, owner)
+    if refusal:
+        log.warning("not sharing %s: %s", folder, refusal)
+        notices.append(
+            f"Files cannot be saved from the environment into {folder}: {refusal}, and "
+            "the launcher gives no other account access to your work. Choose a folder "
+            "inside your home folder (other accounts cannot open it) and start again."
+        )
+        return
+    if needs_sharing(folder, uid):
+        shared = share_folder(folder, owner, uid)
+        log.info(
+            "sharing %s with container uid %s: %s (%s skipped) %s",
+            folder, uid, shared.applied, shared.skipped, shared.reason,
+        )  # fmt: skip
 
 
 def engine_shares_host_files(address: str, operating_system: str) -> bool:
@@ -218,6 +224,8 @@ def start_environment(
         existing = find_container(client, course)
         image = ensure_image(client, course, progress, cancel)
         cancel.check()
+        writer, asked_now = 0, False
+        sharing_notices: list[str] = []
         for attempt in range(3):
             ports, notices = _choose_ports(request, existing)
             fingerprint = _fingerprint(request, source, ports)
@@ -233,13 +241,8 @@ def start_environment(
                 progress(f"Preparing {course.display_name}…")
                 existing = _create(client, request, image, source, ports, fingerprint)
                 if request.shares_host_files:
-                    uid = _image_user_uid(existing, image, image_users)
-                    if needs_sharing(folder, uid):
-                        shared = share_folder(folder, folder_owner(folder), uid)
-                        log.info(
-                            "sharing %s with container uid %s: %s (%s skipped) %s",
-                            folder, uid, shared.applied, shared.skipped, shared.reason,
-                        )  # fmt: skip
+                    writer, asked_now = _writer_uid(client, image, course, image_users)
+                    _share_with(folder, writer, sharing_notices)
             cancel.check()
             try:
                 if container_state(existing) != EnvironmentState.RUNNING:
@@ -262,6 +265,13 @@ def start_environment(
         wait_until_ready(
             existing, checks, cancel=cancel, progress=progress, timeout=request.ready_timeout
         )
+        if asked_now and course.services:  # the image's answer, checked against the truth
+            serving = serving_uid(existing, course.services[0].port)
+            if serving is not None and serving != writer:
+                log.info("image %s said uid %s writes; uid %s serves", image.id, writer, serving)
+                image_users.remember(str(image.id), serving)
+                sharing_notices.clear()
+                _share_with(folder, serving, sharing_notices)
     status = EnvironmentStatus(
         course_id=course.id,
         state=container_state(existing),
@@ -272,4 +282,9 @@ def start_environment(
         ports=ports,
     )
     platform = f"{image.attrs.get('Os', 'linux')}/{image.attrs.get('Architecture', '')}"
-    return StartResult(status=status, ports=ports, notices=tuple(notices), image_platform=platform)
+    return StartResult(
+        status=status,
+        ports=ports,
+        notices=(*notices, *sharing_notices),
+        image_platform=platform,
+    )

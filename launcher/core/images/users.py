@@ -1,11 +1,10 @@
-"""The uid an image's processes run as, remembered per image id.
+"""The uid that writes an image's workspace, remembered per image id.
 
 On a native Linux engine the student's folder is shared with that uid (sharing.py).
-When an image names its user (``jovyan``) rather than a number, the uid is only in
-the image's ``/etc/passwd``, and reading it out of a container costs a round trip of
-~60 ms on every start. An image id names one content for good, so the answer is kept
-in a small file in the launcher's cache: it is only ever a shortcut, and a missing or
-damaged file just means asking the image again.
+Finding it (environments/folder_writer.py) costs a probe container before the first
+start and a look at the running container after it. An image id names one content
+for good, so the answer is kept in a small file in the launcher's cache: it is only
+ever a shortcut, and a missing or damaged file just means asking the image again.
 """
 
 from __future__ import annotations
@@ -17,7 +16,9 @@ from pathlib import Path
 
 from launcher.core.local.files import write_text_atomic
 
-FILE_NAME = "image-users.json"
+# Earlier versions kept the image's USER alone in image-users.json; that file is not
+# read, so an image they read as root is asked again.
+FILE_NAME = "image-writers.json"
 KEEP = 64  # images remembered; older ones are asked again if they come back
 log = logging.getLogger(__name__)
 
