@@ -36,7 +36,7 @@ def test_a_full_disk_during_an_import_tells_what_unused_images_take(
             engine.fill((engine.free_bytes() - room) // 2**20)
 
             window = open_window(qtbot, small, opener)
-            qtbot.waitUntil(lambda: window.engine_ok, timeout=30_000)
+            qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=30_000)
             assert window.image_actions.import_file(archive) is not None
             qtbot.waitUntil(lambda: not window.runner.busy("import"), timeout=300_000)
             message = window.statusBar().currentMessage()
