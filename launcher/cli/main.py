@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--engine", metavar="URL", help="the Docker engine to use, e.g. unix:///var/run/docker.sock"
     )
+    common.add_argument(
+        "--accept-host-key",
+        metavar="FINGERPRINT",
+        help="accept this SSH key fingerprint for an ssh:// engine seen for the first time",
+    )
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON on stdout")
 
@@ -243,6 +248,7 @@ def run_cli(argv: list[str]) -> int:
     launcher: Launcher | None = None
     try:
         launcher = Launcher.open(catalogues=args.catalogue, engine=args.engine, paths=paths)
+        launcher.accept_host_key = args.accept_host_key
         for warning in launcher.warnings:
             say(f"Note: {warning}")
         return handler(args, launcher)

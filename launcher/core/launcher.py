@@ -43,6 +43,7 @@ class Launcher:
     settings: Settings
     catalogue: Catalogue
     engine_address: str | None = None
+    accept_host_key: str | None = None  # an SSH key fingerprint the person accepted
     warnings: list[str] = field(default_factory=list)
     named_catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))  # --catalogue
     _engine: Engine | None = None
@@ -106,9 +107,9 @@ class Launcher:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from launcher.core.engine.discovery import find_engine
+            from launcher.core.remote.engine import open_engine
 
-            self._engine = find_engine(self.engine_address)
+            self._engine = open_engine(self.engine_address, self.paths.data, self.accept_host_key)
         return self._engine
 
     @property
