@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "launcher.cli.local",
     "launcher.cli.doctor",
     "launcher.cli.hub",
+    "launcher.cli.remote",
 )
 
 

@@ -7,6 +7,7 @@ same socket, so the engine's own folder stays private).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -63,12 +64,17 @@ class SshServer:
         done = subprocess.run(
             ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
         )
-        pids = [int(pid) for pid in done.stdout.split()]
-        for pid in pids:
-            os.kill(pid, signal.SIGKILL)
-        return len(pids)
+        sessions = [int(pid) for pid in done.stdout.split()]
+        for session in sessions:  # its unprivileged child holds the connection too
+            children = subprocess.run(["pgrep", "-P", str(session)], capture_output=True,
+                                      text=True).stdout.split()  # fmt: skip
+            for pid in [*map(int, children), session]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        return len(sessions)
 
     def stop(self) -> None:
+        self.cut_connections()  # sessions outlive the listener otherwise
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
@@ -86,15 +92,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _ensure_user(home: Path) -> None:
+def _ensure_user() -> None:
     if subprocess.run(["id", USER], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--no-create-home", "-s", "/bin/sh", USER], check=True)
-    subprocess.run(["usermod", "-d", str(home), "-G", GROUP, USER], check=True)
+        subprocess.run(["useradd", "--no-create-home", "-d", "/nonexistent", "-s", "/bin/sh",
+                        USER], check=True)  # fmt: skip
     # key-only, but not locked: with PAM off a locked account ("!") may not log in at all
-    subprocess.run(["usermod", "-p", "*", USER], check=True)
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.chown(home, USER, USER)
-    home.chmod(0o755)
+    subprocess.run(["usermod", "-p", "*", "-a", "-G", GROUP, USER], check=True)
 
 
 def _start_sshd(folder: Path, port: int) -> subprocess.Popen[bytes]:
@@ -134,7 +137,7 @@ def running_sshd(engine_socket: Path) -> Iterator[SshServer]:
     agent: subprocess.Popen[bytes] | None = None
     server: SshServer | None = None
     try:
-        _ensure_user(folder / "home")
+        _ensure_user()
         link = folder / "engine.sock"
         os.link(engine_socket, link)
         _keygen(folder / "host_ed25519")

@@ -7,6 +7,7 @@ archives, logs) works as for a local engine, and the remote socket may be anywhe
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -17,9 +18,12 @@ import requests
 
 from launcher.core.engine.discovery import Engine, NoEngineFound, find_engine
 from launcher.core.errors import RemoteUnavailable
+from launcher.core.local.files import process_alive
 from launcher.core.remote.address import SshTarget, is_ssh_address, parse_ssh_address
 from launcher.core.remote.host_keys import check_host_key
 from launcher.core.remote.tunnel import Forward, SshTunnel
+
+_FOLDER_PREFIX = "cl-ssh-"  # then the pid of the launcher that made it
 
 
 @dataclass
@@ -46,7 +50,8 @@ def open_engine(address: str | None, data_folder: Path, accept: str | None = Non
     target = parse_ssh_address(address)
     check_host_key(target, data_folder, accept)
     # A private folder: whoever can open the forwarded socket controls the remote engine.
-    folder = Path(tempfile.mkdtemp(prefix="cl-ssh-"))
+    _sweep_stale_folders()
+    folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
     local = folder / "engine.sock"
     try:
         tunnel = SshTunnel(target, data_folder, [Forward(local, target.socket_path)])
@@ -67,6 +72,18 @@ def open_engine(address: str | None, data_folder: Path, accept: str | None = Non
         raise
     _report_lost_connection(found.client, tunnel)
     return RemoteEngine(found.client, address, "SSH", found.info, (), target, tunnel, folder)
+
+
+def _sweep_stale_folders() -> None:
+    """Remove the socket folders of launchers that were killed (no close ran)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(_FOLDER_PREFIX) :].split("-", 1)[0]
+        try:
+            mine = folder.stat().st_uid == os.getuid() if hasattr(os, "getuid") else False
+        except OSError:
+            continue
+        if mine and pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _report_lost_connection(client: Any, tunnel: SshTunnel) -> None:

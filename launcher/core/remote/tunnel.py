@@ -40,7 +40,7 @@ class Forward:
 
 
 class SshTunnel:
-    """One ``ssh -N`` holding ``forwards`` until :meth:`close`."""
+    """One ``ssh`` holding ``forwards`` until :meth:`close` (or this process ends)."""
 
     def __init__(self, target: SshTarget, data_folder: Path, forwards: list[Forward]) -> None:
         self.target = target
@@ -52,7 +52,7 @@ class SshTunnel:
                 "The SSH programs are not installed on this computer.",
                 "Install OpenSSH (on Windows: Settings → Optional features → OpenSSH Client).",
             )
-        command = [program, "-N", "-T", "-p", str(target.port), *ssh_trust_options(data_folder)]
+        command = [program, "-T", "-p", str(target.port), *ssh_trust_options(data_folder)]
         command += [
             "-o", "BatchMode=yes",  # never a password prompt nobody sees
             "-o", "ExitOnForwardFailure=yes",
@@ -65,10 +65,12 @@ class SshTunnel:
         ]  # fmt: skip
         for forward in forwards:
             command += ["-L", forward.argument()]
-        command += ["--", target.destination]
+        # Not -N: a remote `cat` reading our never-written pipe ends when this process
+        # ends, however it ends (even killed), and ssh with it: no forward outlives us.
+        command += ["--", target.destination, "cat"]
         log.info("ssh to %s port %s", target.destination, target.port)
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         try:
             self._wait_ready()
@@ -142,8 +144,9 @@ class SshTunnel:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        for stream in (self.process.stdin, self.process.stderr):
+            if stream is not None:
+                stream.close()
         for forward in self.forwards:
             if isinstance(forward.local, Path):
                 with contextlib.suppress(OSError):
