@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "launcher.cli.doctor",
     "launcher.cli.hub",
     "launcher.cli.local",
+    "launcher.cli.remote",
 )
 
 
@@ -46,6 +47,7 @@ class GlobalOptions:
 
     catalogues: tuple[str, ...] = ()
     engine: str | None = None
+    accept_host_key: str | None = None  # for an ssh:// engine seen for the first time
 
 
 def _add_global_options(parser: argparse.ArgumentParser, prefix: str) -> None:
@@ -63,7 +65,13 @@ def _add_global_options(parser: argparse.ArgumentParser, prefix: str) -> None:
         "--engine",
         dest=f"{prefix}engine",
         metavar="URL",
-        help="the Docker engine to use, e.g. unix:///var/run/docker.sock",
+        help="the Docker engine to use, e.g. unix:///var/run/docker.sock or ssh://user@host",
+    )
+    parser.add_argument(
+        "--accept-host-key",
+        dest=f"{prefix}accept_host_key",
+        metavar="FINGERPRINT",
+        help="accept this SSH key fingerprint for an ssh:// engine seen for the first time",
     )
 
 
@@ -71,7 +79,8 @@ def global_options(args: argparse.Namespace) -> GlobalOptions:
     before: list[str] = getattr(args, "global_catalogue", [])
     after: list[str] = getattr(args, "catalogue", [])
     engine = getattr(args, "engine", None) or getattr(args, "global_engine", None)
-    return GlobalOptions(tuple([*before, *after]), engine)
+    key = getattr(args, "accept_host_key", None) or getattr(args, "global_accept_host_key", None)
+    return GlobalOptions(tuple([*before, *after]), engine, key)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +140,7 @@ def run_cli(argv: list[str]) -> int:
     launcher: Launcher | None = None
     try:
         launcher = Launcher.open(catalogues=options.catalogues, engine=options.engine, paths=paths)
+        launcher.accept_host_key = options.accept_host_key
         for warning in launcher.warnings:
             say(f"Note: {warning}")
         return handler(args, launcher)

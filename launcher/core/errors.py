@@ -200,3 +200,26 @@ class TokenRefused(LauncherError):
     def __init__(self, status: int) -> None:
         super().__init__(f"The course image server's login service answered HTTP {status}.")
         self.status = status
+
+
+class HostKeyUnknown(LauncherError):
+    """The other computer's SSH key has not been accepted yet; ``fingerprint`` is its
+    SHA256 fingerprint, to be compared with the one its owner gives."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, hint: str, host: str, fingerprint: str) -> None:
+        super().__init__(message, hint)
+        self.host = host
+        self.fingerprint = fingerprint
+
+
+class HostKeyChanged(LauncherError):
+    """The other computer answers with a key other than the one accepted before."""
+
+    exit_code = 4
+
+
+class RemoteUnavailable(EngineUnavailable):
+    """The other computer cannot be reached over SSH, refused the login, or the
+    connection to it was lost."""

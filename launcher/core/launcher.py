@@ -39,6 +39,7 @@ from launcher.core.local.paths import AppPaths, app_paths
 from launcher.core.local.settings import Settings, with_course
 from launcher.core.local.settings_file import load_settings, save_settings
 from launcher.core.operation import CancelToken, Progress, no_progress
+from launcher.core.remote.operations import RemoteOperations
 
 # The Docker SDK, requests and the engine code load on first use, not with the
 # window: each operation imports what it needs (see docs/how-it-works.md). The
@@ -62,12 +63,18 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Launcher(
-    EnvironmentOperations, ImageOperations, ArchiveOperations, DoctorOperations, LocalOperations
+    EnvironmentOperations,
+    ImageOperations,
+    ArchiveOperations,
+    DoctorOperations,
+    LocalOperations,
+    RemoteOperations,
 ):
     paths: AppPaths
     settings: Settings
     catalogue: Catalogue  # replaced whole, under the settings lock, never changed in place
     engine_address: str | None = None
+    accept_host_key: str | None = None  # an SSH key fingerprint the person accepted
     warnings: list[str] = field(default_factory=list)
     named_catalogue: Catalogue = field(default_factory=lambda: Catalogue(()))  # --catalogue
     _engine: Engine | None = None
@@ -135,9 +142,9 @@ class Launcher(
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from launcher.core.engine.discovery import find_engine
+            from launcher.core.remote.engine import open_engine
 
-            self._engine = find_engine(self.engine_address)
+            self._engine = open_engine(self.engine_address, self.paths.data, self.accept_host_key)
         return self._engine
 
     @property

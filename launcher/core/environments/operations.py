@@ -61,11 +61,14 @@ class EnvironmentOperations:
                 names = ", ".join(e.name for e in status.endpoints)
                 raise UsageError(f"No service called {service!r}.", f"Choose one of: {names}.")
             chosen = matches[0]
+        from launcher.core.remote.forwards import through_forward
+
+        url = through_forward(self.engine, self.paths.state, course_id, chosen.url)
         token = self.ensure_token(course_id) if chosen.needs_token else None
         if not token:
-            return chosen.url
-        separator = "&" if "?" in chosen.url else "?"
-        return f"{chosen.url}{separator}token={token}"
+            return url
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}token={token}"
 
     def terminal_url(self: LauncherContext, course_id: str) -> str:
         """Jupyter's own terminal page for a running course, with its token: the shell

@@ -1,0 +1,1 @@
+"""Courses on another computer: a Docker engine and services reached over SSH."""

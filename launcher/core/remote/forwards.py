@@ -1,0 +1,100 @@
+"""The student still opens http://127.0.0.1:… on their own computer.
+
+Each published port of a course running on another computer (published on *that*
+computer's 127.0.0.1 only) is forwarded over SSH to a port on this computer's
+127.0.0.1 — the same number when it is free here, another one otherwise. While the
+forwards are held, their ports are written to ``forwards/<course>.json`` in the state
+folder, so ``url`` and ``open`` in another terminal give the local address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from launcher.core.engine.model import Engine
+from launcher.core.environments.state import EnvironmentStatus
+from launcher.core.errors import UsageError
+from launcher.core.local.files import process_alive, write_atomic
+from launcher.core.remote.engine import RemoteEngine
+from launcher.core.remote.tunnel import Forward, SshTunnel, free_local_port
+
+
+def _record(state_folder: Path, course_id: str) -> Path:
+    return state_folder / "forwards" / f"{course_id}.json"
+
+
+@dataclass
+class HeldForwards:
+    """Forwards for one course, held by ``tunnel`` until :meth:`close`."""
+
+    course_id: str
+    ports: dict[int, int]  # remote port -> local port
+    tunnel: SshTunnel
+    record: Path
+
+    def local_url(self, url: str) -> str:
+        return _rewrite(url, self.ports)
+
+    def close(self) -> None:
+        self.tunnel.close()
+        with contextlib.suppress(OSError):
+            self.record.unlink()
+
+
+def hold_forwards(
+    engine: RemoteEngine, status: EnvironmentStatus, data_folder: Path, state_folder: Path
+) -> HeldForwards:
+    assert engine.target is not None
+    if not status.ports:
+        raise UsageError(
+            f"{status.course_id} is not running on {engine.target.host}.",
+            f"Start it first: course-launcher start {status.course_id} --engine {engine.address}",
+        )
+    ports: dict[int, int] = {}
+    for remote in sorted(set(status.ports.values())):
+        ports[remote] = free_local_port(remote)
+    forwards = [Forward(local, remote) for remote, local in ports.items()]
+    tunnel = SshTunnel(engine.target, data_folder, forwards)
+    record = _record(state_folder, status.course_id)
+    text = json.dumps({"address": engine.address, "pid": os.getpid(),
+                       "ports": {str(r): local for r, local in ports.items()}})  # fmt: skip
+    try:
+        write_atomic(record, text.encode("utf-8"))
+    except BaseException:
+        tunnel.close()
+        raise
+    return HeldForwards(status.course_id, ports, tunnel, record)
+
+
+def through_forward(engine: Engine, state_folder: Path, course_id: str, url: str) -> str:
+    """``url`` as this computer reaches it: unchanged for a local engine; through the
+    forwards ``connect`` holds for a remote one."""
+    if not isinstance(engine, RemoteEngine):
+        return url
+    try:
+        held = json.loads(_record(state_folder, course_id).read_text(encoding="utf-8"))
+        alive = held["address"] == engine.address and process_alive(int(held["pid"]))
+        ports = {int(r): int(local) for r, local in held["ports"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        alive, ports = False, {}
+    remote_port = urlsplit(url).port
+    if not alive or remote_port not in ports:
+        raise UsageError(
+            f"{course_id} runs on another computer; its address there is not reachable "
+            "from here until it is forwarded.",
+            f"In another terminal run: course-launcher connect {course_id} --engine "
+            f"{engine.address} (and leave it open).",
+        )
+    return _rewrite(url, ports)
+
+
+def _rewrite(url: str, ports: dict[int, int]) -> str:
+    parts = urlsplit(url)
+    if parts.port not in ports:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.hostname}:{ports[parts.port]}"))
