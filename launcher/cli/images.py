@@ -1,8 +1,8 @@
 """Command-line commands for course images: update, export, import, images.
 
     course-launcher update COURSE [--check] [--remove-old] [--json]
-    course-launcher export COURSE FILE [--force] [--json]
-    course-launcher import FILE [--json]
+    course-launcher export COURSE FILE [--force] [--with-work] [--json]
+    course-launcher import FILE [--replace] [--folder DIR] [--json]
     course-launcher images [--prune] [--json]
 
 The work is done by :mod:`launcher.core.images.update`, :mod:`launcher.core.archive.transfer` and
@@ -23,6 +23,8 @@ from launcher.core.launcher import Launcher
 from launcher.core.text import human_size
 
 if TYPE_CHECKING:
+    from launcher.core.archive.work import WorkPlan
+    from launcher.core.catalogue.model import Course
     from launcher.core.images.inventory import LauncherImage
 
 
@@ -100,12 +102,14 @@ def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
     if target.is_dir():
         target = target / f"{course.id}{SUFFIX}"
     check_can_write_file(target, "The export")  # before Docker is even asked
+    work = _work_plan(launcher, course) if args.with_work else None
     say(f"Exporting {course.display_name} to {target}…")
     printer = ProgressPrinter()
     try:
         result = export_course(
-            launcher.engine.client, course, target, overwrite=args.force, progress=printer
-        )
+            launcher.engine.client, course, target, overwrite=args.force, progress=printer,
+            work=work,
+        )  # fmt: skip
     finally:
         printer.close()
     data = {"path": str(result.path), "size": result.size, "image_id": result.image_id}
@@ -117,6 +121,16 @@ def _cmd_export(args: argparse.Namespace, launcher: Launcher) -> int:
     return 0
 
 
+def _work_plan(launcher: Launcher, course: Course) -> WorkPlan:
+    """What ``--with-work`` carries, said before anything starts."""
+    from launcher.core.archive.work import plan_work
+
+    plan = plan_work(launcher, course)
+    image = launcher.engine.client.images.get(course.image)
+    say(plan.describe(int(image.attrs.get("Size") or 0)))
+    return plan
+
+
 def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
     from launcher.core.archive.transfer import import_course
 
@@ -124,7 +138,10 @@ def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
     say(f"Importing {path}…")
     printer = ProgressPrinter()
     try:
-        result = import_course(launcher, path, replace=args.replace, progress=printer)
+        folder = Path(args.folder) if args.folder else None
+        result = import_course(
+            launcher, path, replace=args.replace, folder=folder, progress=printer
+        )
     except DiskFull as exc:
         raise _with_prune_advice(launcher, exc) from exc
     finally:
@@ -136,6 +153,7 @@ def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
         "image_id": result.image_id,
         "catalogue_file": str(result.catalogue_file) if result.catalogue_file else None,
         "notices": list(result.notices),
+        "folder": str(result.folder) if result.folder else None,
     }
     emit(args, data, [course.id])
     say(f"Imported {course.display_name}: it starts without any download.")
@@ -143,7 +161,10 @@ def _cmd_import(args: argparse.Namespace, launcher: Launcher) -> int:
         say(f"The course was added to your courses ({result.catalogue_file}).")
     for notice in result.notices:
         say(notice)
-    say(f"Start it with: course-launcher start {course.id} --folder YOUR_FOLDER")
+    if result.folder is not None:
+        say(f"Your folder was restored into {result.folder}.")
+    else:
+        say(f"Start it with: course-launcher start {course.id} --folder YOUR_FOLDER")
     return 0
 
 
@@ -214,6 +235,11 @@ def register(command: AddCommand) -> None:
     export.add_argument("course")
     export.add_argument("file", help=f"the file to write (a folder: COURSE{SUFFIX} in it)")
     export.add_argument("--force", action="store_true", help="replace an existing file")
+    export.add_argument(
+        "--with-work",
+        action="store_true",
+        help="also carry the course's databases and your course folder",
+    )
     imported = command(
         "import", _cmd_import, "install a course's environment from an exported file", json=True
     )
@@ -222,6 +248,9 @@ def register(command: AddCommand) -> None:
         "--replace",
         action="store_true",
         help="let the file replace the installed image of a course from another catalogue",
+    )
+    imported.add_argument(
+        "--folder", help="a new or empty folder for the course folder the file carries"
     )
     images = command(
         "images", _cmd_images, "list the course images on this computer, sizes, unused", json=True

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QStandardPaths
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -172,14 +173,34 @@ class ImageActions(QObject):
         )
         return Path(chosen) if chosen else None
 
-    def export_selected(self, target: Path | None = None) -> Job | None:
-        """Write the selected course's environment to one file (asks where if not told).
-        The file dialog has already asked about replacing an existing file."""
+    def _ask_with_work(self) -> bool | None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Export the environment",
+            "Export the course image and catalogue entry to the file?",
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self.window,
+        )  # fmt: skip
+        check = QCheckBox("Also take my work: the course folder and the databases", box)
+        box.setCheckBox(check)
+        if box.exec() != QMessageBox.StandardButton.Ok:
+            return None
+        return check.isChecked()
+
+    def export_selected(
+        self, target: Path | None = None, with_work: bool | None = None
+    ) -> Job | None:
+        """Write the selected course's environment to one file (asks where, and whether
+        to take the work too, if not told). The file dialog has already asked about
+        replacing an existing file."""
         host = self.host
         course_id = idle_selection(host)
         if course_id is None:
             return None
-        target = target or self._ask_export_target(course_id)
+        if target is None:
+            target = self._ask_export_target(course_id)
+            if target is not None and with_work is None:
+                with_work = self._ask_with_work()
+                if with_work is None:
+                    return None
         if target is None:
             return None
         launcher = host.launcher
@@ -187,10 +208,15 @@ class ImageActions(QObject):
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ExportResult:
             from launcher.core.archive.transfer import export_course
+            from launcher.core.archive.work import plan_work
 
+            plan = plan_work(launcher, course) if with_work else None
+            if plan is not None:  # what it carries, said before the writing starts
+                image = launcher.engine.client.images.get(course.image)
+                report(plan.describe(int(image.attrs.get("Size") or 0)).replace("\n", " "))
             return export_course(
                 launcher.engine.client, course, target, overwrite=True,
-                progress=report, cancel=cancel,
+                progress=report, cancel=cancel, work=plan,
             )  # fmt: skip
 
         job = env_job(host, course_id, f"Exporting {course.code}", work)
@@ -211,11 +237,27 @@ class ImageActions(QObject):
         )
         return Path(chosen) if chosen else None
 
-    def import_file(self, source: Path | None = None) -> Job | None:
+    def _ask_work_folder(self) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen = QFileDialog.getExistingDirectory(
+            self.window,
+            "The file also holds your course folder: choose a new, empty folder for it",
+            folder,
+        )
+        return Path(chosen) if chosen else None
+
+    def import_file(self, source: Path | None = None, folder: Path | None = None) -> Job | None:
         host = self.host
         if host.runner.busy(IMPORT_KEY):
             return None
-        source = source or self._ask_import_source()
+        if source is None:
+            from launcher.core.archive.reader import declares_work
+
+            source = self._ask_import_source()
+            if source is not None and folder is None and declares_work(source):
+                folder = self._ask_work_folder()
+                if folder is None:
+                    return None
         if source is None:
             return None
         launcher = host.launcher
@@ -223,7 +265,7 @@ class ImageActions(QObject):
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ImportResult:
             from launcher.core.archive.transfer import import_course
 
-            return import_course(launcher, source, progress=report, cancel=cancel)
+            return import_course(launcher, source, folder=folder, progress=report, cancel=cancel)
 
         job = Job(IMPORT_KEY, f"Importing {source.name}", work)
         job.succeeded.connect(self._imported)
@@ -249,6 +291,8 @@ class ImageActions(QObject):
         text = f"Imported {course.display_name}: it starts without any download."
         if result.catalogue_file is not None:
             text += " It was added to your courses."
+        if result.folder is not None:
+            text += f" Your folder was restored into {result.folder}."
         host.say(" ".join([text, *result.notices]))
         host.refresh()
 
