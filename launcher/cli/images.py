@@ -188,7 +188,8 @@ def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
     lines = [_image_line(image) for image in images] or ["No course images on this computer."]
     unused = [image for image in images if image.unused]
     if args.prune:
-        results = prune_images(client, launcher.catalogue, unused)
+        pulled = launcher.pulled_images.ids()
+        results = prune_images(client, launcher.catalogue, unused, pulled=pulled)
         data["removed"] = [r.as_dict() for r in results]
         names = {image.id: _image_line(image).split("\n")[0] for image in unused}
         lines = [

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from launcher.core.environments.start import StartResult
     from launcher.core.hub.export import HubExport
     from launcher.core.images.pull_progress import PullProgress
+    from launcher.core.images.pulled import PulledImages
     from launcher.core.images.users import ImageUsers
     from launcher.core.local.secrets import SecretStore
 
@@ -137,6 +138,13 @@ class Launcher:
 
         return export_for_hub([self.course(course_id) for course_id in course_ids], format)
 
+    @property
+    def pulled_images(self) -> PulledImages:
+        """The images the launcher itself downloaded or imported (only those are pruned)."""
+        from launcher.core.images.pulled import FILE_NAME, PulledImages
+
+        return PulledImages(self.paths.data / FILE_NAME)
+
     def folder_for(self, course_id: str) -> Path | None:
         return self.settings.course(course_id).folder
 
@@ -204,7 +212,7 @@ class Launcher:
             self._image_users = ImageUsers(self.paths.cache / FILE_NAME)
         result = start_environment(
             self.engine.client, request, progress=progress, cancel=cancel,
-            image_users=self._image_users,
+            image_users=self._image_users, on_pulled=self.pulled_images.add,
         )  # fmt: skip
         warning = check_image_platform(self.engine.info, [result.image_platform])
         if warning or settled.notices:
@@ -289,7 +297,10 @@ class Launcher:
         from launcher.core.images.install import pull_image
 
         course = self.course(course_id)
-        return pull_image(self.engine.client, course, progress=progress, cancel=cancel)
+        return pull_image(
+            self.engine.client, course, progress=progress, cancel=cancel,
+            on_pulled=self.pulled_images.add,
+        )  # fmt: skip
 
     def stop(self, course_id: str) -> bool:
         from launcher.core.environments.containers import stop_environment

@@ -289,6 +289,7 @@ def import_course(
                 f"import it with: course-launcher import {path} --replace",
             )
         image_id = load_export(client, export, handle, checked, progress=progress, cancel=cancel)
+        launcher.pulled_images.add(image_id)
         catalogue_file, notices = register_course(launcher, export)
         if export.work and folder is not None:
             notices += restore_work(launcher, export, handle, folder, progress, cancel)

@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -118,15 +119,16 @@ def _container_token(container: Any, course: Course) -> str | None:
 
 
 def ensure_image(
-    client: docker.DockerClient, course: Course, progress: Progress, cancel: CancelToken
-) -> Any:
+    client: docker.DockerClient, course: Course, progress: Progress, cancel: CancelToken,
+    on_pulled: Callable[[str], None] | None = None,
+) -> Any:  # fmt: skip
     """The course image; downloaded first when it is not on this computer. An image that
     is present is used as it is: starting never waits on a registry."""
     try:
         return client.images.get(course.image)
     except docker.errors.ImageNotFound:
         pass
-    pull_image(client, course, progress=progress, cancel=cancel)
+    pull_image(client, course, progress=progress, cancel=cancel, on_pulled=on_pulled)
     return client.images.get(course.image)
 
 
@@ -207,8 +209,10 @@ def start_environment(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
     image_users: ImageUsers | None = None,
+    on_pulled: Callable[[str], None] | None = None,
 ) -> StartResult:
-    """Create (or adopt, or recreate) the course's container, start it, wait until ready."""
+    """Create (or adopt, or recreate) the course's container, start it, wait until ready;
+    ``on_pulled`` is told the id of an image it had to download."""
     image_users = image_users or ImageUsers(None)
     cancel = cancel or CancelToken()
     course = request.course
@@ -216,7 +220,7 @@ def start_environment(
     source = mount_source(folder, sys.platform)
     with translate_engine_errors(f"starting {course.display_name}"):
         existing = find_container(client, course)
-        image = ensure_image(client, course, progress, cancel)
+        image = ensure_image(client, course, progress, cancel, on_pulled)
         cancel.check()
         for attempt in range(3):
             ports, notices = _choose_ports(request, existing)
