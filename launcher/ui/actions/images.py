@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from launcher.core.archive.format import SUFFIX
+from launcher.core.errors import ImageWouldBeReplaced
 from launcher.core.operation import CancelToken
 from launcher.core.text import human_size
 from launcher.ui.actions.host import ActionHost, env_job, idle_selection
@@ -80,6 +81,7 @@ class ImageActions(QObject):
         self.host = host
         self.window = window  # where the questions appear, and the import's strip
         self.strip = ImportStrip(window)
+        self.replace_question: QMessageBox | None = None  # open while it waits for an answer
         window.statusBar().addPermanentWidget(self.strip)
         self.strip.cancel.clicked.connect(self.cancel_import)
         self.update_action = self._action("&Update to the newest version", self.update_selected)
@@ -246,7 +248,11 @@ class ImageActions(QObject):
         )
         return Path(chosen) if chosen else None
 
-    def import_file(self, source: Path | None = None, folder: Path | None = None) -> Job | None:
+    def import_file(
+        self, source: Path | None = None, folder: Path | None = None, replace: bool = False
+    ) -> Job | None:
+        """Import a take-away file (asks which, and a folder for the work it carries, if
+        not told). A file that would replace another source's image is asked about."""
         host = self.host
         if host.runner.busy(IMPORT_KEY):
             return None
@@ -262,13 +268,27 @@ class ImageActions(QObject):
             return None
         launcher = host.launcher
 
-        def work(report: Callable[[Any], None], cancel: CancelToken) -> ImportResult:
+        def work(
+            report: Callable[[Any], None], cancel: CancelToken
+        ) -> ImportResult | ImageWouldBeReplaced:
             from launcher.core.archive.transfer import import_course
 
-            return import_course(launcher, source, folder=folder, progress=report, cancel=cancel)
+            try:
+                return import_course(
+                    launcher, source, replace=replace, folder=folder, progress=report,
+                    cancel=cancel,
+                )  # fmt: skip
+            except ImageWouldBeReplaced as refused:  # a question, not a failure
+                return refused
+
+        def finished(result: ImportResult | ImageWouldBeReplaced) -> None:
+            if isinstance(result, ImageWouldBeReplaced):
+                self._ask_replace(source, folder, result)
+            else:
+                self._imported(result)
 
         job = Job(IMPORT_KEY, f"Importing {source.name}", work)
-        job.succeeded.connect(self._imported)
+        job.succeeded.connect(finished)
         job.failed.connect(lambda message, hint: host.say(f"{message} {hint}"))
         job.cancelled.connect(lambda: host.say("Import cancelled. Nothing was added.", 8000))
         job.done.connect(lambda: self.strip.show_job(None))
@@ -276,6 +296,28 @@ class ImageActions(QObject):
         host.runner.submit(job)
         self.strip.show_job(job)
         return job
+
+    def _ask_replace(
+        self, source: Path, folder: Path | None, refused: ImageWouldBeReplaced
+    ) -> None:  # fmt: skip
+        """Ask (without blocking) whether the file may replace the other source's image."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Replace the course image?",
+            f"{refused.message}\n\nReplace it with the image from the file {source}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window,
+        )  # fmt: skip
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        self.replace_question = box
+
+        def answered(_result: int) -> None:
+            self.replace_question = None
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                self.import_file(source, folder, replace=True)
+            else:
+                self.host.say("Nothing was imported; the installed image was kept.", 8000)
+
+        box.finished.connect(answered)
+        box.open()
 
     def cancel_import(self) -> None:
         job = self.host.runner.active(IMPORT_KEY)
