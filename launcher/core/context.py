@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from launcher.core.engine.model import Engine
     from launcher.core.environments.start import StartResult
     from launcher.core.images.pull_progress import PullProgress
+    from launcher.core.images.pulled import PulledImages
     from launcher.core.local.secrets import SecretStore
 
 
@@ -38,6 +39,9 @@ class LauncherContext(Protocol):
 
     @property
     def engine(self) -> Engine: ...
+
+    @property
+    def pulled_images(self) -> PulledImages: ...
 
     @property
     def connected_engine(self) -> Engine | None: ...

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from launcher.core.hub.export import HubExport
     from launcher.core.images.inventory import LauncherImage as LauncherImage
     from launcher.core.images.inventory import RemovalResult as RemovalResult
+    from launcher.core.images.pulled import PulledImages
     from launcher.core.images.update import UpdateResult as UpdateResult
     from launcher.core.images.users import ImageUsers
     from launcher.core.local.secrets import SecretStore
@@ -183,6 +184,13 @@ class Launcher(
         """Every course in the catalogue, in its order."""
         return list(self.catalogue)
 
+    @property
+    def pulled_images(self) -> PulledImages:
+        """The images the launcher itself downloaded or imported (only those are pruned)."""
+        from launcher.core.images.pulled import FILE_NAME, PulledImages
+
+        return PulledImages(self.paths.data / FILE_NAME)
+
     def folder_for(self, course_id: str) -> Path | None:
         return self.settings.course(course_id).folder
 
@@ -253,7 +261,7 @@ class Launcher(
             self._image_users = ImageUsers(self.paths.cache / FILE_NAME)
         result = start_environment(
             self.engine.client, request, progress=progress, cancel=cancel,
-            image_users=self._image_users,
+            image_users=self._image_users, on_pulled=self.pulled_images.add,
         )  # fmt: skip
         warning = check_image_platform(self.engine.info, [result.image_platform])
         if warning or settled.notices:

@@ -78,3 +78,32 @@ def test_images_lists_use_and_prune_removes_only_unused_launcher_images(
 
 def image_ids(client: docker.DockerClient) -> set[str]:
     return {image.id for image in client.images.list(all=True)}
+
+
+def test_an_image_a_catalogue_names_but_the_launcher_never_pulled_survives_prune_and_purge(
+    launcher: Launcher, testbed: TestbedState, course_catalogue: Path,
+    clean_engine: docker.DockerClient,
+) -> None:  # fmt: skip
+    """A catalogue chooses its images' names: naming the student's own image (here the
+    one test-multi names, pulled by hand) must not make it the launcher's to remove."""
+    common = ["--catalogue", str(course_catalogue), "--engine", testbed.docker_host]
+    multi = launcher.course("test-multi").image
+    clean_engine.images.pull(multi)  # by the student, not the launcher
+    multi_id = clean_engine.images.get(multi).id
+    assert multi_id not in launcher.pulled_images.ids()
+
+    kept = cli("images", "--prune", "--json", *common)
+    assert kept.returncode == 0, kept.stderr
+    outcome = {r["image_id"]: r for r in json.loads(kept.stdout)["removed"]}
+    assert not outcome[multi_id]["removed"]
+    assert outcome[multi_id]["reason"] == "the launcher did not download it"
+    purged = cli("purge", "--yes", "--images", "--json", *common)
+    assert purged.returncode == 0, purged.stderr
+    assert multi_id in image_ids(clean_engine)
+    assert clean_engine.images.get(multi).id == multi_id
+
+    launcher.install("test-multi")  # now the launcher pulled it: prune may remove it
+    assert multi_id in launcher.pulled_images.ids()
+    pruned = cli("images", "--prune", "--json", *common)
+    assert multi_id in [r["image_id"] for r in json.loads(pruned.stdout)["removed"] if r["removed"]]
+    assert multi_id not in image_ids(clean_engine)

@@ -136,12 +136,14 @@ def test_purge_removes_containers_volumes_images_tokens_and_folders(
     (student / "notes.txt").write_text("kept")
     # Someone else's container and volume on the same engine: never touched.
     other_volume = clean_engine.volumes.create("not-the-launchers")
+    image = testbed.images["multi"]
+    with contextlib.suppress(docker.errors.ImageNotFound):  # so that this start pulls it:
+        clean_engine.images.remove(image, force=True)  # only what the launcher pulled goes
     started = cli("start", "test-multi", "--folder", str(student), "--no-browser", *common)
     assert started.returncode == 0, started.stderr
     before = folder_hashes(student)
     assert clean_engine.containers.list(all=True, filters=labels.managed_filter())
     assert clean_engine.volumes.list(filters=labels.managed_filter())
-    image = testbed.images["multi"]
     clean_engine.images.get(image)
 
     done = cli("purge", "--yes", "--images", "--json", *common)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import docker
 import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from launcher.core.launcher import Launcher
@@ -133,3 +135,44 @@ def test_export_and_import_from_the_menu(
     assert not window.image_actions.strip.isVisible()
     assert clean_engine.images.get(window.launcher.course("test-jupyter").image).id == image_id
     qtbot.waitUntil(lambda: list_line(window, "test-jupyter") == "Installed", timeout=15_000)
+
+
+def test_import_asks_before_replacing_another_sources_image(
+    qtbot: QtBot, window: MainWindow, testbed: TestbedState, clean_engine: docker.DockerClient,
+    course_catalogue: Path, tmp_path: Path,
+) -> None:  # fmt: skip
+    from launcher.core.archive.transfer import export_course
+
+    launcher = window.launcher
+    launcher.install("test-jupyter")
+    course = launcher.course("test-jupyter")
+    installed = clean_engine.images.get(course.image).id
+    base = testbed.images["base"]
+    other_id = clean_engine.images.pull(base).id
+    # A file of the course holding another image under its name (the base image).
+    clean_engine.images.get(base).tag(course.image_ref.name, course.image_ref.tag)
+    other = tmp_path / "other.course.tar"
+    export_course(clean_engine, course, other)
+    clean_engine.images.get(installed).tag(course.image_ref.name, course.image_ref.tag)
+
+    window.image_actions.import_file(other)
+    qtbot.waitUntil(lambda: window.image_actions.replace_question is not None, timeout=120_000)
+    question = window.image_actions.replace_question
+    assert question is not None and question.isVisible()
+    assert str(course_catalogue) in question.text() and str(other) in question.text()
+    assert clean_engine.images.get(course.image).id == installed  # nothing yet
+    no_button = question.button(QMessageBox.StandardButton.No)
+    qtbot.mouseClick(no_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.image_actions.replace_question is None, timeout=5_000)
+    assert clean_engine.images.get(course.image).id == installed
+    assert "kept" in window.statusBar().currentMessage()
+
+    window.image_actions.import_file(other)
+    qtbot.waitUntil(lambda: window.image_actions.replace_question is not None, timeout=120_000)
+    question = window.image_actions.replace_question
+    assert question is not None
+    qtbot.mouseClick(question.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage().startswith("Imported"), timeout=120_000
+    )
+    assert clean_engine.images.get(course.image).id == other_id

@@ -13,6 +13,20 @@ holding exactly these members, in this order::
                                  course's reference, so loading restores the tag
     SHA256SUMS                   ``sha256sum`` lines for the three members above
 
+Version 2 (written only by ``export --with-work``; a file without the student's work
+is still written as version 1, so older launchers keep reading it) adds, between
+``image.tar`` and ``SHA256SUMS``::
+
+    databases/NAME.backup        one per backup the catalogue declares: the output of
+                                 its ``dump`` command, fed to its ``restore`` on import
+    folder.tar                   the student's folder: a tar of plain files and folders
+                                 only (no links, devices or absolute names)
+
+and its manifest lists them: ``"databases": [NAME, …]``, ``"folder": true``.
+``SHA256SUMS`` covers every member before it. A version-1 reader (Course Launcher
+before work could be exported) refuses a version-2 file as holding other parts than
+a take-away file does, and loads nothing; a version-2 reader reads both.
+
 The file ends with tar's two zero blocks and no padding after them, so a copy cut
 short anywhere is detected. By hand::
 
@@ -28,11 +42,12 @@ Reading and checking a file is :mod:`launcher.core.archive.reader`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tarfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
@@ -41,12 +56,16 @@ from launcher.core.catalogue.model import Course
 from launcher.core.text import human_size
 
 FORMAT = "course-launcher-export"
-VERSION = 1
+VERSION = 2  # the newest this launcher reads; files without work are written as 1
+PLAIN_VERSION = 1
 MANIFEST = "course-launcher-export.json"
 CATALOGUE = "course.toml"
 IMAGE = "image.tar"
 SUMS = "SHA256SUMS"
-MEMBERS = (MANIFEST, CATALOGUE, IMAGE, SUMS)
+MEMBERS = (MANIFEST, CATALOGUE, IMAGE, SUMS)  # version 1, and the frame of version 2
+DATABASE_PREFIX = "databases/"
+DATABASE_SUFFIX = ".backup"
+FOLDER = "folder.tar"
 SUFFIX = ".course.tar"  # suggested file name ending
 BLOCK = 512
 CHUNK = 1024 * 1024
@@ -119,6 +138,24 @@ class ArchiveWriter:
         self._pad(len(data))
         self.sums[name] = hashlib.sha256(data).hexdigest()
 
+    def add_file(self, name: str, source: BinaryIO, on_bytes: Callable[[int], None]) -> int:
+        """Copy an open file as a member; returns its size."""
+        return self.add_stream(name, iter(lambda: source.read(CHUNK), b""), on_bytes)
+
+    @contextlib.contextmanager
+    def member_sink(self, name: str) -> Iterator[MemberSink]:
+        """A member written through a file-like sink (for ``tarfile`` in stream mode)."""
+        start = self.out.tell()
+        self.out.write(_header(name, 0, self.mtime))
+        sink = MemberSink(self.out)
+        yield sink
+        self._pad(sink.size)
+        end = self.out.tell()
+        self.out.seek(start)
+        self.out.write(_header(name, sink.size, self.mtime))
+        self.out.seek(end)
+        self.sums[name] = sink.digest.hexdigest()
+
     def add_stream(
         self, name: str, chunks: Iterable[bytes], on_bytes: Callable[[int], None]
     ) -> int:
@@ -149,14 +186,44 @@ class ArchiveWriter:
         self.out.write(bytes(-size % BLOCK))
 
 
-def manifest_bytes(course: Course, image_id: str, launcher_version: str) -> bytes:
+class MemberSink:
+    """Writes through to the archive and hashes what it writes."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def database_member(name: str) -> str:
+    return f"{DATABASE_PREFIX}{name}{DATABASE_SUFFIX}"
+
+
+def manifest_bytes(
+    course: Course,
+    image_id: str,
+    launcher_version: str,
+    *,
+    databases: Sequence[str] = (),
+    folder: bool = False,
+) -> bytes:
+    work: dict[str, object] = {}
+    if databases or folder:
+        work = {"databases": list(databases), "folder": folder}
     data = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": VERSION if work else PLAIN_VERSION,
         "course": course.id,
         "image": course.image,
         "image_id": image_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "launcher": launcher_version,
+        **work,
     }
     return (json.dumps(data, indent=2) + "\n").encode("utf-8")

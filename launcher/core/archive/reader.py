@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import tarfile
 from collections.abc import Callable
@@ -25,6 +26,9 @@ from launcher.core.archive.format import (
     BLOCK,
     CATALOGUE,
     CHUNK,
+    DATABASE_PREFIX,
+    DATABASE_SUFFIX,
+    FOLDER,
     FORMAT,
     IMAGE,
     MANIFEST,
@@ -71,6 +75,29 @@ class ExportFile:
     image_offset: int  # where image.tar's bytes start in the file
     image_size: int
     image_sha256: str = ""  # from SHA256SUMS: what the image member must hash to
+    work: tuple[WorkPart, ...] = ()  # version 2: the databases and the student's folder
+
+    @property
+    def databases(self) -> tuple[WorkPart, ...]:
+        return tuple(part for part in self.work if part.name != FOLDER)
+
+    @property
+    def folder(self) -> WorkPart | None:
+        return next((part for part in self.work if part.name == FOLDER), None)
+
+
+@dataclass(frozen=True)
+class WorkPart:
+    """A member carrying the student's work; its bytes are checked as they are used."""
+
+    name: str  # the member's name: databases/NAME.backup or folder.tar
+    offset: int
+    size: int
+    sha256: str
+
+    @property
+    def database(self) -> str:
+        return self.name.removeprefix(DATABASE_PREFIX).removesuffix(DATABASE_SUFFIX)
 
 
 def _hash_range(
@@ -97,12 +124,25 @@ def _hash_range(
     return digest.hexdigest(), bytes(kept)
 
 
-def _read_sums(path: Path, text: bytes) -> dict[str, str]:
+_DATABASE_NAME = re.compile(
+    rf"{re.escape(DATABASE_PREFIX)}[A-Za-z0-9][A-Za-z0-9_.-]{{0,63}}{re.escape(DATABASE_SUFFIX)}"
+)
+
+
+def _work_names_fit(names: list[str]) -> bool:
+    """Version 2's extra members: databases (each once), then at most the folder."""
+    databases = names[:-1] if names and names[-1] == FOLDER else names
+    return len(set(databases)) == len(databases) and all(
+        _DATABASE_NAME.fullmatch(name) for name in databases
+    )
+
+
+def _read_sums(path: Path, text: bytes, names: list[str]) -> dict[str, str]:
     sums: dict[str, str] = {}
     for line in text.decode("ascii", "replace").splitlines():
         digest, _, name = line.partition(" ")
         sums[name.lstrip(" *")] = digest.lower()
-    if set(sums) != set(MEMBERS[:3]):
+    if set(sums) != set(names) - {SUMS}:
         raise damaged(path, f"its {SUMS} does not list the expected parts")
     return sums
 
@@ -124,13 +164,15 @@ def _members(path: Path, handle: BinaryIO) -> dict[str, tarfile.TarInfo]:
     missing = [name for name in MEMBERS if name not in found]
     if missing:
         raise damaged(path, f"parts are missing ({', '.join(missing)}): it is cut short")
-    if [member.name for member in members] != list(MEMBERS):
+    names = [member.name for member in members]
+    frame = names[:3] + names[-1:]
+    if frame != list(MEMBERS) or not _work_names_fit(names[3:-1]):
         raise ArchiveError(
             f"The file {path} cannot be imported: it holds other parts than a take-away file "
             "does (an extra, doubled or renamed part).",
             "Nothing was loaded. Ask for a file made with the launcher's Export.",
         )
-    if any(not found[name].isreg() for name in MEMBERS):
+    if any(not member.isreg() for member in members):
         raise damaged(path, "a part is not a plain file")
     return found
 
@@ -175,7 +217,16 @@ def read_export(
         if any(members[name].size > MAX_SMALL_MEMBER for name in MEMBERS if name != IMAGE):
             raise damaged(path, "a part that should be small is far too large")
         image = members[IMAGE]
-        sums = _read_sums(path, _hash_range(handle, members[SUMS])[1])
+        sums = _read_sums(path, _hash_range(handle, members[SUMS])[1], list(members))
+        work = tuple(
+            WorkPart(name, member.offset_data, member.size, sums[name])
+            for name, member in members.items()
+            if name not in MEMBERS
+        )
+        if hash_image:  # a whole check: the work's parts too
+            for part in work:
+                if _hash_range(handle, members[part.name], None, cancel)[0] != part.sha256:
+                    raise damaged(path, f"the checksum of its part {part.name} does not match")
         checked: dict[str, bytes] = {}
         for name in MEMBERS[:3]:
             if name == IMAGE and not hash_image:
@@ -195,7 +246,21 @@ def read_export(
             f"The file {path} cannot be read ({exc.strerror or exc}).",
             "Check that the disk or USB stick is still connected, then try again.",
         ) from None
-    return _read_contents(path, checked, image, sums[IMAGE])
+    return _read_contents(path, checked, image, sums[IMAGE], work)
+
+
+def declares_work(path: Path) -> bool:
+    """Whether the file's (not yet checked) manifest says it carries the student's work:
+    only to know whether to ask for a folder first; import checks everything."""
+    try:
+        with path.open("rb") as handle:
+            header = tarfile.TarInfo.frombuf(handle.read(BLOCK), "utf-8", "strict")
+            if header.name != MANIFEST or header.size > MAX_SMALL_MEMBER:
+                return False
+            info = json.loads(handle.read(header.size))
+    except (OSError, ValueError, tarfile.TarError):
+        return False
+    return isinstance(info, dict) and bool(info.get("databases") or info.get("folder"))
 
 
 def verify_export(
@@ -206,8 +271,25 @@ def verify_export(
         return read_export(path, handle, hash_image=True, progress=progress, cancel=cancel)
 
 
+def _check_declared_work(
+    path: Path, info: dict[str, object], version: int, work: tuple[WorkPart, ...]
+) -> None:
+    """The work members present are exactly those the (checksummed) manifest lists."""
+    databases = info.get("databases", [])
+    declared = [
+        f"{DATABASE_PREFIX}{name}{DATABASE_SUFFIX}"
+        for name in (databases if isinstance(databases, list) else [None])
+    ] + ([FOLDER] if info.get("folder") is True else [])
+    if [part.name for part in work] != declared or (work and version < 2):
+        raise damaged(path, "its parts are not the ones its description lists")
+
+
 def _read_contents(
-    path: Path, checked: dict[str, bytes], image: tarfile.TarInfo, image_sha256: str
+    path: Path,
+    checked: dict[str, bytes],
+    image: tarfile.TarInfo,
+    image_sha256: str,
+    work: tuple[WorkPart, ...],
 ) -> ExportFile:
     try:
         info = json.loads(checked[MANIFEST])
@@ -229,6 +311,7 @@ def _read_contents(
     course = catalogue.courses[0]
     if course.image != image_ref:
         raise damaged(path, f"its {CATALOGUE} names another image than the one it holds")
+    _check_declared_work(path, info, version, work)
     return ExportFile(
         path=path,
         course=course,
@@ -239,4 +322,5 @@ def _read_contents(
         image_offset=image.offset_data,
         image_size=image.size,
         image_sha256=image_sha256,
+        work=work,
     )

@@ -33,6 +33,7 @@ import docker
 import docker.errors
 
 from launcher import __version__
+from launcher.core.archive.folder_tar import check_folder_target
 from launcher.core.archive.format import (
     CATALOGUE,
     CHUNK,
@@ -46,6 +47,7 @@ from launcher.core.archive.format import (
 from launcher.core.archive.image_tar import check_image_names, names_the_course
 from launcher.core.archive.loading import current_image, load_export
 from launcher.core.archive.reader import ExportFile, open_export_file, read_export
+from launcher.core.archive.work import WorkPlan, restore_work, write_work
 from launcher.core.catalogue.model import Course
 from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.context import LauncherContext
@@ -80,6 +82,7 @@ class ImportResult:
     image_id: str
     catalogue_file: Path | None  # written when the course was new to this launcher
     notices: tuple[str, ...] = ()
+    folder: Path | None = None  # where the file's folder was restored
 
 
 # --- export --------------------------------------------------------------------
@@ -140,8 +143,10 @@ def export_course(
     overwrite: bool = False,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    work: WorkPlan | None = None,
 ) -> ExportResult:
-    """Write the course's installed image and catalogue entry to ``target``."""
+    """Write the course's installed image and catalogue entry to ``target``; with
+    ``work``, the databases and the student's folder too (format version 2)."""
     cancel = cancel or CancelToken()
     target = target.expanduser().absolute()
     check_can_write_file(target, "The export")
@@ -164,7 +169,10 @@ def export_course(
         f"from the catalogue {course.source or '(unknown)'}."
     )
     catalogue = course_to_toml(course, comment).encode("utf-8")
-    manifest = manifest_bytes(course, str(image.id), __version__)
+    manifest = manifest_bytes(
+        course, str(image.id), __version__,
+        databases=work.databases if work else (), folder=work is not None,
+    )  # fmt: skip
 
     def report(done: int) -> None:
         progress(ArchiveProgress(ArchivePhase.EXPORTING, done, estimate, total_is_estimate=True))
@@ -179,12 +187,19 @@ def export_course(
     )
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w+b") as out:
+        with (
+            os.fdopen(fd, "w+b") as out,
+            tempfile.TemporaryDirectory(
+                prefix=temporary_prefix(target.name), suffix=".work", dir=target.parent
+            ) as scratch,
+        ):
             writer = ArchiveWriter(out)
             writer.add_bytes(MANIFEST, manifest)
             writer.add_bytes(CATALOGUE, catalogue)
             with translate_engine_errors(f"exporting {course.display_name}"):
                 writer.add_stream(IMAGE, _saved_image(client, course.image, cancel), report)
+                if work is not None:
+                    write_work(client, course, work, writer, Path(scratch), progress, cancel)
             writer.finish()
             out.flush()
             os.fsync(out.fileno())
@@ -244,16 +259,21 @@ def import_course(
     path: Path,
     *,
     replace: bool = False,
+    folder: Path | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ImportResult:
     """Check ``path``, load its image, and register its course when it is new. The file is
-    read through one handle, and its image once, as it streams to the engine."""
+    read through one handle, and its image once, as it streams to the engine. A file with
+    the student's work restores it: the folder into ``folder`` (new or empty), then the
+    databases, with the course started on that folder."""
     cancel = cancel or CancelToken()
     client = launcher.engine.client  # no engine: say so before a long check
     path = path.expanduser().absolute()
     with open_export_file(path) as handle:
         export = read_export(path, handle, hash_image=False, progress=progress, cancel=cancel)
+        if export.work:
+            folder = _work_folder(export, folder)
         checked = check_image_names(
             path, handle, export.image_offset, export.image_size, export.image, export.image_id
         )
@@ -267,6 +287,25 @@ def import_course(
                 f"import it with: course-launcher import {path} --replace",
             )
         image_id = load_export(client, export, handle, checked, progress=progress, cancel=cancel)
-    catalogue_file, notices = register_course(launcher, export)
+        launcher.pulled_images.add(image_id)
+        catalogue_file, notices = register_course(launcher, export)
+        if export.work and folder is not None:
+            notices += restore_work(launcher, export, handle, folder, progress, cancel)
     progress(ArchiveProgress(ArchivePhase.DONE, export.image_size, export.image_size))
-    return ImportResult(export.course, image_id, catalogue_file, tuple(notices))
+    return ImportResult(
+        export.course, image_id, catalogue_file, tuple(notices),
+        folder=folder if export.work else None,
+    )  # fmt: skip
+
+
+def _work_folder(export: ExportFile, folder: Path | None) -> Path:
+    """Where the file's folder goes: given, and new or empty (checked before loading)."""
+    if folder is None:
+        raise UsageError(
+            f"The file {export.path} also holds your course folder and databases.",
+            "Say where your folder should be restored: a new or empty folder "
+            f"(course-launcher import {export.path} --folder DIR).",
+        )
+    folder = folder.expanduser().absolute()
+    check_folder_target(folder)
+    return folder

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -117,15 +118,16 @@ def _container_token(container: Any, course: Course) -> str | None:
 
 
 def ensure_image(
-    client: docker.DockerClient, course: Course, progress: Progress, cancel: CancelToken
-) -> Any:
+    client: docker.DockerClient, course: Course, progress: Progress, cancel: CancelToken,
+    on_pulled: Callable[[str], None] | None = None,
+) -> Any:  # fmt: skip
     """The course image; downloaded first when it is not on this computer. An image that
     is present is used as it is: starting never waits on a registry."""
     try:
         return client.images.get(course.image)
     except docker.errors.ImageNotFound:
         pass
-    pull_image(client, course, progress=progress, cancel=cancel)
+    pull_image(client, course, progress=progress, cancel=cancel, on_pulled=on_pulled)
     return client.images.get(course.image)
 
 
@@ -213,8 +215,10 @@ def start_environment(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
     image_users: ImageUsers | None = None,
+    on_pulled: Callable[[str], None] | None = None,
 ) -> StartResult:
-    """Create (or adopt, or recreate) the course's container, start it, wait until ready."""
+    """Create (or adopt, or recreate) the course's container, start it, wait until ready;
+    ``on_pulled`` is told the id of an image it had to download."""
     image_users = image_users or ImageUsers(None)
     cancel = cancel or CancelToken()
     course = request.course
@@ -222,7 +226,7 @@ def start_environment(
     source = mount_source(folder, sys.platform)
     with translate_engine_errors(f"starting {course.display_name}"):
         existing = find_container(client, course)
-        image = ensure_image(client, course, progress, cancel)
+        image = ensure_image(client, course, progress, cancel, on_pulled)
         cancel.check()
         writer, asked_now = 0, False
         sharing_notices: list[str] = []

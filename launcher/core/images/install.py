@@ -8,7 +8,7 @@ keeps the layers it finished, so the next install resumes from them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import docker
@@ -58,8 +58,10 @@ def pull_image(
     *,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    on_pulled: Callable[[str], None] | None = None,
 ) -> PullProgress:
-    """Pull the course image; returns the final progress (bytes done == total)."""
+    """Pull the course image; returns the final progress (bytes done == total).
+    ``on_pulled`` is told the id the pull left under the course's name."""
     cancel = cancel or CancelToken()
     ref = course.image_ref
     aggregator = PullAggregator(None, image=course.image)
@@ -87,6 +89,16 @@ def pull_image(
             for event in api._stream_helper(response, decode=True):
                 progress(aggregator.feed(event))
     cancel.check()
+    if on_pulled is not None and (pulled := _image_id(client, course.image)) is not None:
+        on_pulled(pulled)
     final = aggregator.finish()
     progress(final)
     return final
+
+
+def _image_id(client: docker.DockerClient, ref: str) -> str | None:
+    with translate_engine_errors("looking at the course images"):
+        try:
+            return str(client.images.get(ref).id)
+        except docker.errors.ImageNotFound:
+            return None

@@ -4,14 +4,16 @@ A *launcher image* is an image in the engine named by a course of the catalogue 
 tag, or its digest for a pinned course), or an older version of one: an image left
 with no tag at all whose repo digest is in a course's repository (what an update
 leaves behind). Images with any other name are not the launcher's and are never
-removed, nor is a launcher image that also carries another name. Removal never
+removed, nor is a launcher image that also carries another name, nor one the launcher
+did not download or import itself (:mod:`launcher.core.images.pulled`): a catalogue
+chooses the names, so a name alone does not make an image the launcher's to remove. Removal never
 forces: an image some container uses (the launcher's or not) is kept.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -189,12 +191,23 @@ def remove_image_version(
 
 
 def prune_images(
-    client: docker.DockerClient, catalogue: Catalogue, images: Iterable[LauncherImage] | None = None
+    client: docker.DockerClient,
+    catalogue: Catalogue,
+    images: Iterable[LauncherImage] | None = None,
+    *,
+    pulled: Set[str],
 ) -> list[RemovalResult]:
-    """Remove every unused launcher image that has no other names."""
+    """Remove every unused launcher image that has no other names and that the launcher
+    itself downloaded or imported (``pulled``: a catalogue's name alone is not enough)."""
     chosen = launcher_images(client, catalogue) if images is None else list(images)
     with translate_engine_errors("removing unused course images"):
-        return [_remove(client, image) for image in chosen if image.unused]
+        return [
+            _remove(client, image)
+            if image.id in pulled
+            else RemovalResult(image.id, False, 0, "the launcher did not download it")
+            for image in chosen
+            if image.unused
+        ]
 
 
 def engine_disk_usage(client: docker.DockerClient) -> EngineDiskUsage | None:

@@ -35,7 +35,10 @@ class ImageOperations:
         from launcher.core.images.install import pull_image
 
         course = self.course(course_id)
-        return pull_image(self.engine.client, course, progress=progress, cancel=cancel)
+        return pull_image(
+            self.engine.client, course, progress=progress, cancel=cancel,
+            on_pulled=self.pulled_images.add,
+        )  # fmt: skip
 
     def check_update(self: LauncherContext, course_id: str) -> UpdateCheck:
         """Whether a newer version of the course image is published (changes nothing)."""
@@ -79,7 +82,8 @@ class ImageOperations:
         """Remove the unused course images (or the ones given)."""
         from launcher.core.images.inventory import prune_images
 
-        return prune_images(self.engine.client, self.catalogue, images)
+        pulled = self.pulled_images.ids()  # never what the launcher did not download
+        return prune_images(self.engine.client, self.catalogue, images, pulled=pulled)
 
     def remove_image_version(self: LauncherContext, image_id: str) -> RemovalResult:
         """Remove one old version of a course image, unless something still uses it."""

@@ -4,8 +4,9 @@
 
 1. its containers and named volumes in Docker, found by the ``managed`` label
    (never anything without it);
-2. with ``images=True``, the course images it downloaded that nothing else uses
-   and that carry no other name (``image_inventory.prune_images``);
+2. with ``images=True``, the course images it downloaded (or imported) itself, by the
+   ids it recorded (:mod:`launcher.core.images.pulled`), that nothing else uses and
+   that carry no other name (``image_inventory.prune_images``);
 3. the tokens it kept, in the system keyring and in the token file;
 4. the entry that starts it when the student logs in (``autostart``), if switched on;
 5. its own folders (``paths.AppPaths``: settings, data, state, cache, log). Under a
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from launcher.core.engine import labels
 from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.errors import AutostartError, SecretStoreError
 from launcher.core.images.inventory import RemovalResult, prune_images
+from launcher.core.images.pulled import FILE_NAME as PULLED_FILE
+from launcher.core.images.pulled import PulledImages
 from launcher.core.local import autostart
 from launcher.core.local.paths import HOME_VARIABLE, AppPaths
 from launcher.core.local.secrets import SecretStore
@@ -86,8 +89,9 @@ class _RemovedFromDocker:
 
 
 def _purge_engine(
-    client: docker.DockerClient, catalogue: Catalogue, *, images: bool, progress: Progress
-) -> _RemovedFromDocker:
+    client: docker.DockerClient, catalogue: Catalogue, *, images: bool, progress: Progress,
+    pulled: Set[str],
+) -> _RemovedFromDocker:  # fmt: skip
     found = _RemovedFromDocker()
     with translate_engine_errors("removing the launcher's environments"):
         for container in client.containers.list(all=True, filters=labels.managed_filter()):
@@ -107,7 +111,7 @@ def _purge_engine(
             found.volumes.append(str(volume.name))
     if images:
         progress("Removing the course images…")
-        found.images = prune_images(client, catalogue)
+        found.images = prune_images(client, catalogue, pulled=pulled)
     return found
 
 
@@ -144,8 +148,8 @@ def _shelters(folder: Path, workspaces: Iterable[Path]) -> list[Path]:
 # What the launcher writes in its folders, with their temporary (".NAME.…") and
 # set-aside ("NAME.corrupt-…") copies. Under a COURSE_LAUNCHER_HOME only these go.
 LAUNCHER_ENTRIES = (
-    "settings.json", "secrets.json", "image-users.json", "launcher.log",
-    "imported", "open", "catalogues",
+    "settings.json", "secrets.json", "image-users.json", "image-writers.json", "launcher.log",
+    "pulled-images.json", "imported", "open", "catalogues", "known_hosts", "forwards",
 )  # fmt: skip
 
 
@@ -231,11 +235,12 @@ def purge(
     kept: list[str] = []
     engine = _RemovedFromDocker()
     if client is not None:
-        engine = _purge_engine(client, catalogue, images=images, progress=progress)
-        kept += [
+        pulled = PulledImages(paths.data / PULLED_FILE).ids()
+        engine = _purge_engine(client, catalogue, images=images, progress=progress, pulled=pulled)
+        kept += [  # an image the launcher did not download is not its own to report
             f"The image {r.image_id[:19]} was kept: {r.reason}."
             for r in engine.images
-            if not r.removed
+            if not r.removed and r.image_id in pulled
         ]
     else:
         kept.append(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QStandardPaths
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from launcher.core.archive.format import SUFFIX
+from launcher.core.errors import ImageWouldBeReplaced
 from launcher.core.operation import CancelToken
 from launcher.core.text import human_size
 from launcher.ui.actions.host import ActionHost, env_job, idle_selection
@@ -77,6 +79,7 @@ class ImageActions(QObject):
         self.host = host
         self.window = window  # where the questions appear, and the import's strip
         self.strip = ImportStrip(window)
+        self.replace_question: QMessageBox | None = None  # open while it waits for an answer
         window.statusBar().addPermanentWidget(self.strip)
         self.strip.cancel.clicked.connect(self.cancel_import)
         self.update_action = self._action("&Update to the newest version", self.update_selected)
@@ -164,22 +167,45 @@ class ImageActions(QObject):
         )
         return Path(chosen) if chosen else None
 
-    def export_selected(self, target: Path | None = None) -> Job | None:
-        """Write the selected course's environment to one file (asks where if not told).
-        The file dialog has already asked about replacing an existing file."""
+    def _ask_with_work(self) -> bool | None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Export the environment",
+            "Export the course image and catalogue entry to the file?",
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self.window,
+        )  # fmt: skip
+        check = QCheckBox("Also take my work: the course folder and the databases", box)
+        box.setCheckBox(check)
+        if box.exec() != QMessageBox.StandardButton.Ok:
+            return None
+        return check.isChecked()
+
+    def export_selected(
+        self, target: Path | None = None, with_work: bool | None = None
+    ) -> Job | None:
+        """Write the selected course's environment to one file (asks where, and whether
+        to take the work too, if not told). The file dialog has already asked about
+        replacing an existing file."""
         host = self.host
         course_id = idle_selection(host)
         if course_id is None:
             return None
-        target = target or self._ask_export_target(course_id)
+        if target is None:
+            target = self._ask_export_target(course_id)
+            if target is not None and with_work is None:
+                with_work = self._ask_with_work()
+                if with_work is None:
+                    return None
         if target is None:
             return None
         launcher = host.launcher
         course = launcher.course(course_id)
 
         def work(report: Callable[[Any], None], cancel: CancelToken) -> ExportResult:
+            plan = launcher.work_plan(course_id) if with_work else None
+            if plan is not None:  # what it carries, said before the writing starts
+                report(plan.describe().replace("\n", " "))
             return launcher.export(
-                course_id, target, overwrite=True, progress=report, cancel=cancel
+                course_id, target, overwrite=True, work=plan, progress=report, cancel=cancel
             )
 
         job = env_job(host, course_id, f"Exporting {course.code}", work)
@@ -200,20 +226,62 @@ class ImageActions(QObject):
         )
         return Path(chosen) if chosen else None
 
-    def import_file(self, source: Path | None = None) -> Job | None:
+    def _ask_work_folder(self) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen = QFileDialog.getExistingDirectory(
+            self.window,
+            "The file also holds your course folder: choose a new, empty folder for it",
+            folder,
+        )
+        return Path(chosen) if chosen else None
+
+    def _import_checked(self, source: Path, carries_work: bool) -> None:
+        """The file was read: ask for a folder if it carries the student's work, then import."""
+        folder = self._ask_work_folder() if carries_work else None
+        if carries_work and folder is None:
+            return
+        self.import_file(source, folder)
+
+    def import_file(
+        self, source: Path | None = None, folder: Path | None = None, replace: bool = False
+    ) -> Job | None:
+        """Import a take-away file (asks which, and a folder for the work it carries, if
+        not told). A file that would replace another source's image is asked about."""
         host = self.host
         if host.runner.busy(IMPORT_KEY):
             return None
-        source = source or self._ask_import_source()
-        if source is None:
-            return None
         launcher = host.launcher
+        if source is None:
+            source = self._ask_import_source()
+            if source is None:
+                return None
+            if folder is None:  # read the file's first part off the GUI thread
+                chosen = source
+                check = Job.call(
+                    "import-check", "Reading the file", lambda: launcher.archive_carries_work(chosen)
+                )
+                check.succeeded.connect(lambda carries: self._import_checked(chosen, carries))
+                host.runner.submit(check)
+                return check
 
-        def work(report: Callable[[Any], None], cancel: CancelToken) -> ImportResult:
-            return launcher.import_archive(source, progress=report, cancel=cancel)
+        def work(
+            report: Callable[[Any], None], cancel: CancelToken
+        ) -> ImportResult | ImageWouldBeReplaced:
+            try:
+                return launcher.import_archive(
+                    source, replace=replace, folder=folder, progress=report, cancel=cancel
+                )
+            except ImageWouldBeReplaced as refused:  # a question, not a failure
+                return refused
+
+        def finished(result: ImportResult | ImageWouldBeReplaced) -> None:
+            if isinstance(result, ImageWouldBeReplaced):
+                self._ask_replace(source, folder, result)
+            else:
+                self._imported(result)
 
         job = Job(IMPORT_KEY, f"Importing {source.name}", work)
-        job.succeeded.connect(self._imported)
+        job.succeeded.connect(finished)
         job.failed.connect(lambda message, hint: host.say(f"{message} {hint}"))
         job.cancelled.connect(lambda: host.say("Import cancelled. Nothing was added.", 8000))
         job.done.connect(lambda: self.strip.show_job(None))
@@ -221,6 +289,28 @@ class ImageActions(QObject):
         host.runner.submit(job)
         self.strip.show_job(job)
         return job
+
+    def _ask_replace(
+        self, source: Path, folder: Path | None, refused: ImageWouldBeReplaced
+    ) -> None:  # fmt: skip
+        """Ask (without blocking) whether the file may replace the other source's image."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Replace the course image?",
+            f"{refused.message}\n\nReplace it with the image from the file {source}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window,
+        )  # fmt: skip
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        self.replace_question = box
+
+        def answered(_result: int) -> None:
+            self.replace_question = None
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                self.import_file(source, folder, replace=True)
+            else:
+                self.host.say("Nothing was imported; the installed image was kept.", 8000)
+
+        box.finished.connect(answered)
+        box.open()
 
     def cancel_import(self) -> None:
         job = self.host.runner.active(IMPORT_KEY)
@@ -236,6 +326,8 @@ class ImageActions(QObject):
         text = f"Imported {course.display_name}: it starts without any download."
         if result.catalogue_file is not None:
             text += " It was added to your courses."
+        if result.folder is not None:
+            text += f" Your folder was restored into {result.folder}."
         host.say(" ".join([text, *result.notices]))
         host.refresh()
 
