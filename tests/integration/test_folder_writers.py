@@ -33,67 +33,14 @@ from launcher.core.environments.sharing import (
     needs_sharing,
 )
 from launcher.core.launcher import Launcher
+from tests.helpers.course_images import IMAGES, Image, catalogue
 from tests.helpers.folders import folder_hashes, make_student_folder
-from tests.testbed.services import free_port
 from tests.testbed.testbed import TestbedState
 
 STUDENT = 1500  # neither root nor 1000 nor any image's user
 _ACCESS = "system.posix_acl_access"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs the launcher as other uids")
-
-
-@dataclass(frozen=True)
-class Image:
-    recipe: str
-    workspace: str
-    uid: int  # who the image writes the folder as
-    databases: bool = False
-    under: str = ""  # where the workspace is in Jupyter's tree (the stacks serve the home)
-    home_is_workspace: bool = False  # the server keeps its own state in the folder
-
-
-IMAGES = (
-    Image("jupyter", "/home/ou/TM351-24J", 1000),
-    Image("multi", "/home/ou/TM351-24J", 1000),
-    Image("db", "/home/ou/TM351-24J", 1000, databases=True),  # root starts, runuser to ou
-    Image("rootfirst", "/home/learner/work", 1234, databases=True),  # no USER, setpriv
-    Image("stacks", "/home/jovyan/work", 1000, under="work/"),  # USER 1000, jovyan, gid 100
-    Image("ou", "/home/ou/TM351-25J", 1000, home_is_workspace=True),  # ou-container-builder
-)
-
-POSTGRES = """
-[[course.volumes]]
-name = "postgres"
-path = "/var/lib/postgresql"
-[[course.backups]]
-name = "postgres"
-user = "postgres"
-dump = ["pg_dumpall", "--clean", "--if-exists"]
-restore = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=0", "-d", "postgres", "-f", "-"]
-"""
-
-
-def catalogue(testbed: TestbedState, image: Image) -> str:
-    return f"""
-schema = 1
-[[course]]
-id = "c-{image.recipe}"
-code = "T{image.recipe.upper()}"
-presentation = "25J"
-title = "{image.recipe} image"
-image = "{testbed.images[image.recipe]}"
-workspace = "{image.workspace}"
-preferred_port = {free_port()}
-[course.token]
-env = "JUPYTER_TOKEN"
-[[course.services]]
-name = "Jupyter"
-port = 8888
-path = "/"
-ready = "/api/status"
-auth = "token"
-{POSTGRES if image.databases else ""}"""
 
 
 _saved: list[tuple[Path, bytes | None, int]] = []  # path, its ACL and mode before
