@@ -258,7 +258,9 @@ class ImageActions(QObject):
             if folder is None:  # read the file's first part off the GUI thread
                 chosen = source
                 check = Job.call(
-                    "import-check", "Reading the file", lambda: launcher.archive_carries_work(chosen)
+                    f"{IMPORT_KEY}-check",
+                    "Reading the file",
+                    lambda: launcher.archive_carries_work(chosen),
                 )
                 check.succeeded.connect(lambda carries: self._import_checked(chosen, carries))
                 host.runner.submit(check)
