@@ -11,6 +11,7 @@ Needs root and dpkg: in CI it fails without them, elsewhere it is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -155,6 +156,8 @@ def test_deb_installs_runs_and_leaves_nothing(
     ):
         assert Path(shipped).is_file(), shipped
     assert run([app, "--version"], env).startswith(PACKAGE)
+    with contextlib.suppress(docker.errors.ImageNotFound):  # so that this start pulls it:
+        clean_engine.images.remove(testbed.images["multi"], force=True)  # purge takes only that
     run([app, "start", "test-multi", "--folder", str(student), "--no-browser", *common], env)
     made = snapshot((str(home),)).keys() - home_before.keys()
     assert any("/.config/course-launcher" in p for p in made), sorted(made)

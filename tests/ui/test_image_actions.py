@@ -155,24 +155,27 @@ def test_import_asks_before_replacing_another_sources_image(
     export_course(clean_engine, course, other)
     clean_engine.images.get(installed).tag(course.image_ref.name, course.image_ref.tag)
 
-    window.image_actions.import_file(other)
-    qtbot.waitUntil(lambda: window.image_actions.replace_question is not None, timeout=120_000)
-    question = window.image_actions.replace_question
-    assert question is not None and question.isVisible()
-    assert str(course_catalogue) in question.text() and str(other) in question.text()
-    assert clean_engine.images.get(course.image).id == installed  # nothing yet
-    no_button = question.button(QMessageBox.StandardButton.No)
-    qtbot.mouseClick(no_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.image_actions.replace_question is None, timeout=5_000)
-    assert clean_engine.images.get(course.image).id == installed
-    assert "kept" in window.statusBar().currentMessage()
+    try:
+        window.image_actions.import_file(other)
+        qtbot.waitUntil(lambda: window.image_actions.replace_question is not None, timeout=120_000)
+        question = window.image_actions.replace_question
+        assert question is not None and question.isVisible()
+        assert str(course_catalogue) in question.text() and str(other) in question.text()
+        assert clean_engine.images.get(course.image).id == installed  # nothing yet
+        no_button = question.button(QMessageBox.StandardButton.No)
+        qtbot.mouseClick(no_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.image_actions.replace_question is None, timeout=5_000)
+        assert clean_engine.images.get(course.image).id == installed
+        assert "kept" in window.statusBar().currentMessage()
 
-    window.image_actions.import_file(other)
-    qtbot.waitUntil(lambda: window.image_actions.replace_question is not None, timeout=120_000)
-    question = window.image_actions.replace_question
-    assert question is not None
-    qtbot.mouseClick(question.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(
-        lambda: window.statusBar().currentMessage().startswith("Imported"), timeout=120_000
-    )
-    assert clean_engine.images.get(course.image).id == other_id
+        window.image_actions.import_file(other)
+        qtbot.waitUntil(lambda: window.image_actions.replace_question is not None, timeout=120_000)
+        question = window.image_actions.replace_question
+        assert question is not None
+        qtbot.mouseClick(question.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: window.statusBar().currentMessage().startswith("Imported"), timeout=120_000
+        )
+        assert clean_engine.images.get(course.image).id == other_id
+    finally:  # later tests expect the course's name on the course's image
+        clean_engine.images.remove(course.image, force=True)

@@ -187,12 +187,16 @@ def export_course(
     )
     tmp = Path(tmp_name)
     try:
-        with (
-            os.fdopen(fd, "w+b") as out,
+        # The databases are dumped next to the file (where the room is), and only when
+        # the work is carried: a plain export leaves nothing else behind if killed.
+        scratch_folder = (
             tempfile.TemporaryDirectory(
                 prefix=temporary_prefix(target.name), suffix=".work", dir=target.parent
-            ) as scratch,
-        ):
+            )
+            if work is not None
+            else contextlib.nullcontext("")
+        )
+        with os.fdopen(fd, "w+b") as out, scratch_folder as scratch:
             writer = ArchiveWriter(out)
             writer.add_bytes(MANIFEST, manifest)
             writer.add_bytes(CATALOGUE, catalogue)
