@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QStandardPaths
+from PySide6.QtCore import QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -276,17 +276,26 @@ class ImageActions(QObject):
             except ImageWouldBeReplaced as refused:  # a question, not a failure
                 return refused
 
+        refusals: list[ImageWouldBeReplaced] = []
+
         def finished(result: ImportResult | ImageWouldBeReplaced) -> None:
             if isinstance(result, ImageWouldBeReplaced):
-                self._ask_replace(source, folder, result)
+                refusals.append(result)  # asked once the job has ended
             else:
                 self._imported(result)
+
+        def ended() -> None:
+            self.strip.show_job(None)
+            if refusals:
+                # On the next turn of the loop, once the runner has let this job go, so
+                # that the answer "Yes" (or another import) can start one at once.
+                QTimer.singleShot(0, lambda: self._ask_replace(source, folder, refusals[0]))
 
         job = Job(IMPORT_KEY, f"Importing {source.name}", work)
         job.succeeded.connect(finished)
         job.failed.connect(lambda message, hint: host.say(f"{message} {hint}"))
         job.cancelled.connect(lambda: host.say("Import cancelled. Nothing was added.", 8000))
-        job.done.connect(lambda: self.strip.show_job(None))
+        job.done.connect(ended)
         self.window.statusBar().clearMessage()  # an earlier message would cover the progress
         host.runner.submit(job)
         self.strip.show_job(job)
