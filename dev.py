@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+GALLERY = "COURSE_LAUNCHER_GALLERY"  # where tests/helpers/window.py saves gallery pictures
+GALLERY_DIR = ROOT / "docs" / "screenshots"
 
 
 def say(text: str) -> None:
@@ -99,7 +101,7 @@ def run_checks(pytest_args: list[str]) -> int:
     step("mypy", [str(PYTHON), "-m", "mypy", "--strict", "launcher"])
     testbed = [str(PYTHON), "-m", "tests.testbed"]
     with testbed_lock(env):
-        run_tests(step, testbed, in_ci, failures, pytest_args)
+        run_tests(step, testbed, env, in_ci, failures, pytest_args)
     say("timings: " + ", ".join(timings))
     if failures:
         say("FAILED: " + ", ".join(failures))
@@ -108,16 +110,41 @@ def run_checks(pytest_args: list[str]) -> int:
     return 0
 
 
-def run_tests(step: Step, testbed: list[str], in_ci: bool, failures: list[str],
-              pytest_args: list[str]) -> None:  # fmt: skip
+def run_tests(step: Step, testbed: list[str], env: dict[str, str], in_ci: bool,
+              failures: list[str], pytest_args: list[str]) -> None:  # fmt: skip
     try:
         if step("testbed up", [*testbed, "up"]) == 3 and not in_ci:
             # No engine can start here: pytest skips the engine tests and says why.
             failures.remove("testbed up (exit 3)")
         if step("pytest", [str(PYTHON), "-m", "pytest", *pytest_args]) == 5:
             failures.append("pytest collected no tests")
+        picture_gallery(step, env, in_ci, failures, pytest_args)
     finally:
         step("testbed down", [*testbed, "down"])
+
+
+def picture_gallery(step: Step, env: dict[str, str], in_ci: bool, failures: list[str],
+                    pytest_args: list[str]) -> None:  # fmt: skip
+    """The tests marked ``gallery`` again, on a real X server, saving their pictures in
+    docs/screenshots (tests/testbed/xvfb.py). Outside CI a machine without Xvfb skips it."""
+    sys.path.insert(0, str(ROOT))
+    from tests.testbed.xvfb import XvfbUnavailable, running
+
+    try:
+        with running(say) as display:
+            env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", **{GALLERY: str(GALLERY_DIR)})
+            try:
+                # Exit 5 (nothing collected) is fine here: the arguments chose no gallery test.
+                command = [str(PYTHON), "-m", "pytest", "-m", "gallery", "-q", *pytest_args]
+                if step("gallery", command) == 5:
+                    failures.remove("gallery (exit 5)")
+            finally:
+                for name in ("DISPLAY", "QT_QPA_PLATFORM", GALLERY):
+                    env.pop(name, None)
+    except XvfbUnavailable as problem:
+        say(f"gallery: no X server ({problem})")
+        if in_ci:
+            failures.append("gallery (no X server)")
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,10 @@ from launcher.core.launcher import Launcher
 from launcher.ui.main_window import MainWindow
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# dev.py sets this while it runs the gallery tests on a real X server: their pictures
+# ("gallery-STATE") are also kept there, as docs/screenshots/STATE.png.
+GALLERY = "COURSE_LAUNCHER_GALLERY"
+GALLERY_PREFIX = "gallery-"
 # The offscreen platform has no stacking order, so bringing a window forward warns there.
 RAISE_UNSUPPORTED = pytest.mark.qt_log_ignore(r"^This plugin does not support raise\(\)$")
 
@@ -33,6 +39,9 @@ def screenshot(widget: QWidget, name: str) -> Path:
     for _ in range(3):  # let pending layout changes (a label that grew) settle first
         QApplication.processEvents()
     assert widget.grab().save(str(path)), f"could not save {path}"
+    gallery = os.environ.get(GALLERY)
+    if gallery and name.startswith(GALLERY_PREFIX):
+        shutil.copyfile(path, Path(gallery) / f"{name.removeprefix(GALLERY_PREFIX)}.png")
     return path
 
 

@@ -5,6 +5,7 @@ in that folder at the address the student knew, and keeps the container."""
 from __future__ import annotations
 
 import docker
+import pytest
 from pytestqt.qtbot import QtBot
 
 from launcher.core.environments.state import EnvironmentState
@@ -16,6 +17,7 @@ from tests.helpers.window import screenshot
 COURSE = "tm351-24j"
 
 
+@pytest.mark.gallery
 def test_start_asks_then_adopts_the_guides_container(
     qtbot: QtBot, window: MainWindow, guide_setup: GuideSetup, clean_engine: docker.DockerClient
 ) -> None:
@@ -32,7 +34,7 @@ def test_start_asks_then_adopts_the_guides_container(
     assert "tm351vce" in text and str(guide_setup.folder) in text and "does not delete" in text
     for button in (question.adopt_button, question.leave_button, question.cancel_button):
         assert button.accessibleName()
-    screenshot(question, "guide-container-question")
+    screenshot(question, "gallery-guide-container-question")
     assert clean_engine.containers.get(guide_setup.container).status == "running"
 
     question.adopt_button.click()
