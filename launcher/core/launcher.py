@@ -158,6 +158,22 @@ class Launcher(
         self.close()
         return self.engine
 
+    def start_docker_desktop(self) -> tuple[str, ...]:
+        """Ask this computer to start Docker Desktop; the command that was run. Its
+        engine answers a minute or so later: look for it again with :meth:`connect`."""
+        from launcher.core.engine import desktop
+        from launcher.core.errors import DockerDesktopStartFailed
+
+        command = desktop.desktop_start_command()
+        if not command:
+            raise DockerDesktopStartFailed(
+                "Docker Desktop is not installed on this computer.",
+                "Install Docker Desktop, or start the Docker engine you use, then press Retry.",
+            )
+        desktop.run_start_command(command)
+        log.info("asked the system to start Docker Desktop: %s", " ".join(command))
+        return command
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
