@@ -14,6 +14,7 @@ import pytest
 from launcher.core.engine.advice import engine_hint
 from launcher.core.engine.desktop import desktop_start_command, run_start_command
 from launcher.core.engine.diagnosis import (
+    LOOKING,
     EngineCase,
     EngineDiagnosis,
     EngineFacts,
@@ -109,8 +110,9 @@ EXPECTED = {  # case, the words that must be there, command, link (start) offere
     "windows, desktop stopped": (EngineCase.DESKTOP_NOT_RUNNING, "from the Start menu", "",
                                  "start"),
     "windows, not in docker-users": (EngineCase.PERMISSION_DENIED, "docker-users group", "", ""),
-    "mac m1, nothing installed": (EngineCase.NOT_INSTALLED, "Mac with Apple silicon", "",
-                                  "mac-install"),
+    "mac m1, nothing installed": (EngineCase.NOT_INSTALLED,
+                                  "Mac with Apple silicon (the kind of processor this Mac has)",
+                                  "", "mac-install"),
     "mac intel, nothing installed": (EngineCase.NOT_INSTALLED, "Mac with an Intel chip", "",
                                      "mac-install"),
     "mac, desktop stopped": (EngineCase.DESKTOP_NOT_RUNNING, "from Applications", "", "start"),
@@ -137,10 +139,13 @@ EXPECTED = {  # case, the words that must be there, command, link (start) offere
                                                         "Log out and back in", "", ""),
     "linux, in the group, socket refuses it": (EngineCase.PERMISSION_DENIED,
                                                "socket's permissions", "", ""),
-    "linux, engine set in settings": (EngineCase.SETTING_UNREACHABLE, "clear the engine address",
-                                      "", ""),
-    "mac, DOCKER_HOST gone": (EngineCase.SETTING_UNREACHABLE, "DOCKER_HOST", "", ""),
-    "linux, a context": (EngineCase.SETTING_UNREACHABLE, "Docker context", "", ""),
+    "linux, engine set in settings": (EngineCase.SETTING_UNREACHABLE,
+                                      "clear the engine address in Settings", "", ""),
+    "mac, DOCKER_HOST gone": (EngineCase.SETTING_UNREACHABLE,
+                              "remove the DOCKER_HOST variable", "", ""),
+    "linux, a context": (EngineCase.SETTING_UNREACHABLE,
+                         "context work does not answer. Start that engine, or switch to the "
+                         "default Docker context", "", ""),
 }  # fmt: skip
 MARKUP = set("`*<>#[]|~\\{}")
 EMPHASIS = re.compile(r"(^|\W)_|_($|\W)")  # _word_; a name such as DOCKER_HOST is not markup
@@ -150,9 +155,9 @@ def all_diagnoses() -> list[EngineDiagnosis]:
     found = [diagnose(facts) for facts in COMPUTERS.values()]
     derived = []
     for diagnosis in found:
-        derived += [starting(diagnosis), start_timed_out(diagnosis, 3), stopped(diagnosis)]
+        derived += [starting(diagnosis), start_timed_out(diagnosis, 180), stopped(diagnosis)]
         derived.append(start_failed(diagnosis, "Docker Desktop could not be started.", "Start it."))
-    return found + derived
+    return [LOOKING, *found, *derived]
 
 
 @pytest.mark.parametrize("name", sorted(COMPUTERS))
@@ -219,9 +224,10 @@ def test_starting_then_timed_out_keeps_the_details_and_offers_the_start_again() 
         EngineCase.STARTING, "Docker Desktop is starting…", False
     )  # fmt: skip
     assert wait.details == stopped_desktop.details
-    late = start_timed_out(wait, 3)
+    late = start_timed_out(wait, 180)
     assert late.headline == "Docker Desktop did not answer within 3 minutes."
     assert late.start_desktop and late.details == stopped_desktop.details
+    assert start_timed_out(wait, 30).headline == "Docker Desktop did not answer within 30 seconds."
     assert stopped(wait) == wait  # a start under way is not called "stopped"
 
 

@@ -540,7 +540,7 @@ def test_nothing_found_on_a_mac(short_tmp: Path) -> None:
         find_engine(environ={}, home=short_tmp, platform="darwin", root=short_tmp)
     assert caught.value.tried == ()
     assert caught.value.message == "Docker Desktop is not installed."
-    assert "Install Docker Desktop for a Mac" in caught.value.hint
+    assert "Install Docker Desktop for Mac with" in caught.value.hint
     assert "https://docs.docker.com/desktop/setup/install/mac-install/" in caught.value.hint
     assert "No Docker socket was found" in caught.value.hint
     assert "Traceback" not in str(caught.value)

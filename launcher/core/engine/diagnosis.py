@@ -44,6 +44,7 @@ _OPEN_DESKTOP_FROM = {
 
 
 class EngineCase(StrEnum):
+    LOOKING = "looking"  # the search is under way: not a diagnosis yet
     NOT_INSTALLED = "not-installed"
     DESKTOP_NOT_RUNNING = "desktop-not-running"
     SERVICE_STOPPED = "service-stopped"
@@ -93,6 +94,13 @@ class EngineDiagnosis:
         return "\n".join(lines + list(self.details))
 
 
+LOOKING = EngineDiagnosis(
+    EngineCase.LOOKING,
+    "Looking for Docker…",
+    "Course environments run in Docker. This takes a moment.",
+)
+
+
 def diagnose(facts: EngineFacts) -> EngineDiagnosis:
     """The case this computer is in, decided from its facts, most specific first."""
     plat = facts.platform if facts.platform in ("win32", "darwin") else "linux"
@@ -111,12 +119,12 @@ def diagnose(facts: EngineFacts) -> EngineDiagnosis:
     configured = [a for a in facts.tried if a.found_by in ("setting", "DOCKER_HOST")]
     configured += [a for a in facts.tried if a.found_by.startswith("context ")]
     if configured:
+        headline, undo = _configured(configured[0])
         return EngineDiagnosis(
             EngineCase.SETTING_UNREACHABLE,
-            _configured_headline(configured[0]),
-            "Start that engine, or clear the engine address (in Settings, DOCKER_HOST "
-            "or the Docker context) so that the launcher looks for Docker by itself, "
-            "then press Retry.",
+            headline,
+            f"Start that engine, or {undo} so that the launcher looks for Docker by "
+            "itself, then press Retry.",
             details=details,
         )
     rootless = any(a.found_by == "rootless Docker" for a in facts.tried)
@@ -147,12 +155,22 @@ def diagnose(facts: EngineFacts) -> EngineDiagnosis:
     return replace(_not_installed(facts, plat), details=details)
 
 
-def _configured_headline(attempt: Attempt) -> str:
+def _configured(attempt: Attempt) -> tuple[str, str]:
+    """The headline, and how to stop using that engine."""
     if attempt.found_by == "setting":
-        return "The Docker engine the launcher is set to use does not answer."
+        return (
+            "The Docker engine the launcher is set to use does not answer.",
+            "clear the engine address in Settings",
+        )
     if attempt.found_by == "DOCKER_HOST":
-        return "The Docker engine named by DOCKER_HOST does not answer."
-    return f"The Docker engine of the Docker {attempt.found_by} does not answer."
+        return (
+            "The Docker engine named by DOCKER_HOST does not answer.",
+            "remove the DOCKER_HOST variable",
+        )
+    return (
+        f"The Docker engine of the Docker {attempt.found_by} does not answer.",
+        "switch to the default Docker context",
+    )
 
 
 def _permission_denied(facts: EngineFacts, plat: str) -> EngineDiagnosis:
@@ -212,8 +230,8 @@ def _not_installed(facts: EngineFacts, plat: str) -> EngineDiagnosis:
         return EngineDiagnosis(
             case,
             "Docker Desktop is not installed.",
-            f"Course environments run in Docker. Install Docker Desktop for a Mac with "
-            f"{chip} (this Mac has one), open it once, then press Retry.",
+            f"Course environments run in Docker. Install Docker Desktop for Mac with "
+            f"{chip} (the kind of processor this Mac has), open it once, then press Retry.",
             link=link,
             link_label="Get Docker Desktop for Mac",
         )
@@ -260,10 +278,12 @@ def starting(last: EngineDiagnosis) -> EngineDiagnosis:
     )
 
 
-def start_timed_out(last: EngineDiagnosis, minutes: float) -> EngineDiagnosis:
+def start_timed_out(last: EngineDiagnosis, waited: float) -> EngineDiagnosis:
+    """Docker Desktop was started ``waited`` seconds ago and has still not answered."""
+    took = f"{waited / 60:g} minutes" if waited >= 120 else f"{waited:g} seconds"
     return EngineDiagnosis(
         EngineCase.START_TIMED_OUT,
-        f"Docker Desktop did not answer within {minutes:g} minutes.",
+        f"Docker Desktop did not answer within {took}.",
         "Open Docker Desktop and see what it says (it may ask you to accept its terms "
         "or to update), then press Retry.",
         start_desktop=True,
