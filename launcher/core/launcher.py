@@ -158,9 +158,11 @@ class Launcher(
         self.close()
         return self.engine
 
-    def start_docker_desktop(self) -> tuple[str, ...]:
+    def start_docker_desktop(self, wait: float = 0.0, poll: float = 2.0) -> tuple[str, ...]:
         """Ask this computer to start Docker Desktop; the command that was run. Its
-        engine answers a minute or so later: look for it again with :meth:`connect`."""
+        engine answers a minute or so later: the window looks for it again by itself;
+        with ``wait`` (s) this looks, every ``poll`` s, until it answers (the command
+        line), and raises :class:`NoEngineFound` when it has not answered in time."""
         from launcher.core.engine import desktop
         from launcher.core.errors import DockerDesktopStartFailed
 
@@ -172,6 +174,8 @@ class Launcher(
             )
         desktop.run_start_command(command)
         log.info("asked the system to start Docker Desktop: %s", " ".join(command))
+        if wait > 0:
+            desktop.wait_until_answering(self.connect, wait, poll)
         return command
 
     def close(self) -> None:

@@ -10,15 +10,45 @@ written to ``PIDFILE`` so that the test can stop it.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.testbed.engine_proxy import EngineProxy
 
 DELAY_S = 1.5  # long enough for the window to show that Docker Desktop is starting
 SERVE_S = 300.0  # a child the test forgot to kill goes away by itself
+
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def stand_in_for_docker_desktop(
+    socket_path: Path, upstream: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, ...]]:
+    """Docker Desktop "installed" here: its start command replaced by this module, which
+    makes ``socket_path`` answer (forwarded to ``upstream``) a moment after it returns."""
+    from launcher.core.engine import desktop
+
+    pidfile = socket_path.with_suffix(".pid")
+    command = (sys.executable, "-m", __name__, str(socket_path), upstream, str(pidfile))
+    monkeypatch.setattr(desktop, "desktop_start_command", lambda *_a, **_k: command)
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT))
+    monkeypatch.chdir(PROJECT)
+    try:
+        yield command
+    finally:
+        if pidfile.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pidfile.read_text(encoding="utf-8")), signal.SIGTERM)
 
 
 def main(argv: list[str]) -> int:

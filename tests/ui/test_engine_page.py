@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -35,11 +34,11 @@ from launcher.core.engine.diagnosis import (
 from launcher.core.engine.model import Attempt
 from launcher.core.launcher import Launcher
 from launcher.ui.main_window import MainWindow
+from tests.helpers.desktop_stand_in import PROJECT, stand_in_for_docker_desktop
 from tests.helpers.window import CapturedOpener, open_window, screenshot
 from tests.testbed.engine_proxy import EngineProxy
 from tests.testbed.testbed import TestbedState
 
-PROJECT = Path(__file__).resolve().parents[2]
 LEFT = Qt.MouseButton.LeftButton
 
 
@@ -163,18 +162,9 @@ def test_a_socket_that_refuses_then_docker_comes_up_and_retry_finds_it(
 def stand_in_desktop(
     tmp_path: Path, testbed: TestbedState, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    """Docker Desktop "installed": its start command replaced by one that makes the
-    socket answer (forwarded to the test engine) a moment after it returns."""
-    path, pidfile = tmp_path / "desktop.sock", tmp_path / "desktop.pid"
-    upstream = testbed.docker_host.removeprefix("unix://")
-    command = (sys.executable, "-m", "tests.helpers.desktop_stand_in", str(path), upstream,
-               str(pidfile))  # fmt: skip
-    monkeypatch.setattr(desktop, "desktop_start_command", lambda *_a, **_k: command)
-    monkeypatch.setenv("PYTHONPATH", str(PROJECT))
-    monkeypatch.chdir(PROJECT)
-    yield path
-    if pidfile.exists():
-        os.kill(int(pidfile.read_text()), signal.SIGTERM)
+    path, upstream = tmp_path / "desktop.sock", testbed.docker_host.removeprefix("unix://")
+    with stand_in_for_docker_desktop(path, upstream, monkeypatch):
+        yield path
 
 
 @pytest.mark.gallery

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from launcher.core.engine.advice import engine_hint
-from launcher.core.engine.desktop import desktop_start_command, run_start_command
+from launcher.core.engine.desktop import (
+    desktop_start_command,
+    run_start_command,
+    wait_until_answering,
+)
 from launcher.core.engine.diagnosis import (
     LOOKING,
     EngineCase,
@@ -26,8 +31,8 @@ from launcher.core.engine.diagnosis import (
     unreachable,
 )
 from launcher.core.engine.facts import gather_facts, linux_distribution
-from launcher.core.engine.model import Attempt
-from launcher.core.errors import DockerDesktopStartFailed
+from launcher.core.engine.model import Attempt, Engine
+from launcher.core.errors import DockerDesktopStartFailed, NoEngineFound
 
 REFUSED = "nothing is listening (connection refused)"
 DENIED = "permission denied"
@@ -315,3 +320,21 @@ def test_a_start_command_that_fails_is_a_sentence(tmp_path: Path) -> None:
 def test_facts_for_another_system_skip_linux_only_checks(tmp_path: Path) -> None:
     facts = gather_facts((), platform="darwin", environ={}, home=tmp_path, root=tmp_path)
     assert facts == replace(EngineFacts("darwin"), machine=facts.machine)
+
+
+def test_waiting_for_docker_desktop_gives_up_in_time() -> None:
+    looked = []
+
+    def connect() -> Engine:
+        looked.append(time.monotonic())
+        diagnosis = diagnose(COMPUTERS["mac, desktop stopped"])
+        raise NoEngineFound(diagnosis.headline, diagnosis.as_hint(), (), diagnosis)
+
+    started = time.monotonic()
+    with pytest.raises(NoEngineFound) as caught:
+        wait_until_answering(connect, 0.3, 0.05)
+    assert 0.2 <= time.monotonic() - started < 1.0
+    assert len(looked) >= 4
+    assert caught.value.message == "Docker Desktop did not answer within 0.3 seconds."
+    assert caught.value.diagnosis is not None
+    assert caught.value.diagnosis.case == EngineCase.START_TIMED_OUT

@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from launcher.core.errors import DockerDesktopStartFailed
+from launcher.core.engine.diagnosis import start_timed_out, unreachable
+from launcher.core.engine.model import Engine
+from launcher.core.errors import DockerDesktopStartFailed, NoEngineFound
 
 _MAC_START = ("open", "-a", "Docker")
 _LINUX_START = ("systemctl", "--user", "start", "docker-desktop")
@@ -82,3 +85,18 @@ def run_start_command(command: Sequence[str], platform: str | None = None) -> No
             "Docker Desktop could not be started.",
             hint + (f" The system said: {said[-1][:200]}" if said else ""),
         )
+
+
+def wait_until_answering(connect: Callable[[], Engine], seconds: float, poll: float) -> Engine:
+    """Look for the engine every ``poll`` s until it answers; after ``seconds``, raise
+    :class:`NoEngineFound` saying that Docker Desktop did not answer in time."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return connect()
+        except NoEngineFound as exc:
+            if time.monotonic() + poll > deadline:
+                last = exc.diagnosis or unreachable(exc.message, exc.hint)
+                late = start_timed_out(last, seconds)
+                raise NoEngineFound(late.headline, late.as_hint(), exc.tried, late) from exc
+        time.sleep(poll)
