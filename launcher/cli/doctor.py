@@ -3,6 +3,7 @@
 course-launcher doctor [--json]        exit 0 when no check is an error, else 1
 course-launcher support-bundle FILE    one text file to send to a tutor, no secrets
 course-launcher engine [--json]        which Docker engine is used, and its version
+course-launcher engine --start         start Docker Desktop first if Docker does not answer
 
 """
 
@@ -14,9 +15,11 @@ from pathlib import Path
 
 from launcher.cli.output import AddCommand, emit, say
 from launcher.core.doctor.check import Check, has_errors
+from launcher.core.errors import NoEngineFound
 from launcher.core.launcher import Launcher
 
 _MARKS = {"ok": "ok     ", "warning": "WARNING", "error": "ERROR  "}
+START_WAIT = 180.0  # s: as long as the window waits for Docker Desktop to answer
 
 
 def doctor_lines(checks: list[Check]) -> list[str]:
@@ -48,7 +51,14 @@ def _cmd_support_bundle(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
-    engine = launcher.engine
+    try:
+        engine = launcher.engine
+    except NoEngineFound as exc:
+        if not args.start or exc.diagnosis is None or not exc.diagnosis.start_desktop:
+            raise
+        say(f"{exc.message} Starting Docker Desktop, and waiting until it answers…")
+        launcher.start_docker_desktop(wait=START_WAIT)
+        engine = launcher.engine
     data = {"address": engine.address, "found_by": engine.found_by, **asdict(engine.info)}
     lines = [
         f"Docker engine {engine.info.engine_version} (API {engine.info.api_version}) at "
@@ -60,7 +70,14 @@ def _cmd_engine(args: argparse.Namespace, launcher: Launcher) -> int:
 
 
 def register(command: AddCommand) -> None:
-    command("engine", _cmd_engine, "show which Docker engine is used and its version", json=True)
+    engine = command(
+        "engine", _cmd_engine, "show which Docker engine is used and its version", json=True
+    )
+    engine.add_argument(
+        "--start",
+        action="store_true",
+        help="when Docker Desktop is installed but not running, start it and wait for it",
+    )
     command("doctor", _cmd_doctor, "check Docker, the environments and this computer", json=True)
     bundle = command(
         "support-bundle",

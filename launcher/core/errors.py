@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from launcher.core.environments.guide_state import GuideContainer
 
 if TYPE_CHECKING:
+    from launcher.core.engine.diagnosis import EngineDiagnosis
     from launcher.core.engine.model import Attempt
 
 
@@ -146,9 +147,20 @@ class Cancelled(LauncherError):
 class NoEngineFound(EngineUnavailable):
     """No engine answered; ``tried`` says where the launcher looked and why each failed."""
 
-    def __init__(self, message: str, hint: str, tried: tuple[Attempt, ...]) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str,
+        tried: tuple[Attempt, ...],
+        diagnosis: EngineDiagnosis | None = None,
+    ) -> None:
         super().__init__(message, hint)
         self.tried = tried
+        self.diagnosis = diagnosis  # the case this computer is in, for the window's page
+
+
+class DockerDesktopStartFailed(EngineUnavailable):
+    """Docker Desktop is not installed here, or the system would not start it."""
 
 
 class BackupFailed(LauncherError):

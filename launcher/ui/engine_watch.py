@@ -3,17 +3,30 @@ the environments are doing, and asking the registry once for sizes and updates.
 
 While Docker is missing it is looked for again by itself; once found, the
 environments are polled while the engine answers. What arrives goes to the
-window's state; the banner's words are sent out as signals.
+window's state; why Docker cannot be used (an ``EngineDiagnosis``) is sent out for
+the Docker page. After Start Docker Desktop it is looked for every second, until it
+answers or a few minutes have passed.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from launcher.core.catalogue.list_lines import RegistryFacts
+from launcher.core.engine.diagnosis import (
+    EngineCase,
+    EngineDiagnosis,
+    start_failed,
+    start_timed_out,
+    starting,
+    stopped,
+    unreachable,
+)
 from launcher.core.environments.state import EnvironmentState
+from launcher.core.errors import NoEngineFound
 from launcher.core.launcher import Launcher
 from launcher.ui.jobs import Job, JobRunner
 from launcher.ui.window_state import StatusSnapshot, WindowState
@@ -21,11 +34,13 @@ from launcher.ui.window_state import StatusSnapshot, WindowState
 REFRESH_MS = 5000  # environments' state, when idle
 ENGINE_RETRY_MS = 5000  # while Docker is missing, look again by itself
 FULL_CHECK_EVERY = 12  # polls: services that answered are asked again once a minute
+STARTING_RETRY_MS = 1000  # after Start Docker Desktop, look every second …
+START_TIMEOUT_S = 180.0  # … for this long, then say it did not answer
 
 
 class EngineWatch(QObject):
     engine_found = Signal()
-    engine_missing = Signal(str, str)  # what the banner says: headline, what to do
+    engine_missing = Signal(object)  # an EngineDiagnosis: what the Docker page says
 
     def __init__(
         self,
@@ -41,6 +56,10 @@ class EngineWatch(QObject):
         self.engine_ok = False
         self.engine_lost = False  # it answered once, then went away
         self.engine_problem = ""  # the last reason Docker could not be reached
+        self.diagnosis: EngineDiagnosis | None = None  # the last one shown
+        self.starting_since: float | None = None  # Start Docker Desktop was pressed
+        self.start_timeout_s = START_TIMEOUT_S
+        self.idle_retry_ms = ENGINE_RETRY_MS  # the look's interval before the start
         self.engine_check_pending = False  # a search was asked for while one ran
         self.facts_asked = False
         self.polls = 0
@@ -66,9 +85,19 @@ class EngineWatch(QObject):
             self.engine_check_pending = True
             return
         self.engine_check_pending = False
-        job = Job.call("engine", "Looking for Docker", self.launcher.connect)
-        job.succeeded.connect(self._engine_found)
-        job.failed.connect(self._engine_missing)
+        launcher = self.launcher
+
+        def look() -> object:
+            try:
+                return launcher.connect()
+            except NoEngineFound as exc:
+                if exc.diagnosis is None:
+                    raise
+                return exc.diagnosis  # not a failure of the job: an answer for the page
+
+        job = Job.call("engine", "Looking for Docker", look)
+        job.succeeded.connect(self._engine_answered)
+        job.failed.connect(self._engine_unreachable)
         # on the next turn of the loop, once the runner has let this job go
         job.done.connect(lambda: QTimer.singleShot(0, self._check_engine_if_asked))
         self.runner.submit(job)
@@ -82,31 +111,90 @@ class EngineWatch(QObject):
         self.engine_ok = self.engine_lost = False
         self.refresh_timer.stop()
 
+    def _engine_answered(self, answer: object) -> None:
+        if isinstance(answer, EngineDiagnosis):
+            self._engine_missing(answer)
+        else:
+            self._engine_found(answer)
+
     def _engine_found(self, _engine: object) -> None:
         self.engine_ok = True
         self.engine_lost = False
         self.facts_asked = False  # another engine (Settings) may hold other images
+        self.diagnosis = None
+        self._stop_starting()
         self.engine_timer.stop()
         self.engine_found.emit()
         self.refresh_timer.start()
         self.refresh()
 
-    def _engine_missing(self, message: str, hint: str) -> None:
+    def _engine_unreachable(self, message: str, hint: str) -> None:
+        """A search that failed for another reason (an engine over SSH …)."""
+        self._engine_missing(unreachable(message, hint))
+
+    def _environments_unreachable(self, message: str, hint: str) -> None:
+        """The poll failed: Docker went away. Look at once to say why, and what to do."""
+        answered_before = self.engine_ok
+        self._engine_missing(unreachable(message, hint))
+        if answered_before:
+            self.check_engine()
+
+    def _engine_missing(self, diagnosis: EngineDiagnosis) -> None:
         # Docker that answered before and then went away "stopped"; the search's own
-        # words ("not running, or not installed") would mislead a student who used it.
+        # words ("not installed") would mislead a student who used it.
         self.engine_lost = self.engine_lost or self.engine_ok
         self.engine_ok = False
-        self.engine_problem = message
+        self.engine_problem = diagnosis.headline
         self.refresh_timer.stop()
         self.engine_timer.start()
+        if self.starting_since is not None:
+            waited = time.monotonic() - self.starting_since
+            if diagnosis.case == EngineCase.PERMISSION_DENIED:
+                self._stop_starting()  # it started, and this is the next thing to fix
+            elif waited < self.start_timeout_s:
+                diagnosis = starting(diagnosis)
+            else:
+                self._stop_starting()
+                diagnosis = start_timed_out(diagnosis, self.start_timeout_s)
         if self.engine_lost:
-            self.engine_missing.emit(
-                "Docker stopped.",
-                f"{message} {hint} Your files are safe. Start Docker again: the launcher "
-                "notices by itself and shows your environments as they are.",
-            )
-        else:
-            self.engine_missing.emit(message, hint)
+            diagnosis = stopped(diagnosis)
+        self.diagnosis = diagnosis
+        self.engine_missing.emit(diagnosis)
+
+    # -- starting Docker Desktop ---------------------------------------------------
+    def start_docker_desktop(self) -> None:
+        if self.runner.busy("engine-start"):
+            return
+        job = Job.call(
+            "engine-start", "Starting Docker Desktop", self.launcher.start_docker_desktop
+        )
+        job.succeeded.connect(self._desktop_launched)
+        job.failed.connect(self._desktop_not_started)
+        self.runner.submit(job)
+        if self.starting_since is None:
+            self.idle_retry_ms = self.engine_timer.interval()
+        self.starting_since = time.monotonic()
+        if self.diagnosis is not None:
+            self.diagnosis = starting(self.diagnosis)
+            self.engine_missing.emit(self.diagnosis)
+
+    def _desktop_launched(self, _command: object) -> None:
+        if self.starting_since is None or self.engine_ok:
+            return
+        self.engine_timer.setInterval(STARTING_RETRY_MS)
+        self.engine_timer.start()
+        self.check_engine()
+
+    def _desktop_not_started(self, message: str, hint: str) -> None:
+        self._stop_starting()
+        last = self.diagnosis or unreachable(message, hint)
+        self.diagnosis = start_failed(last, message, hint)
+        self.engine_missing.emit(self.diagnosis)
+
+    def _stop_starting(self) -> None:
+        if self.starting_since is not None:
+            self.starting_since = None
+            self.engine_timer.setInterval(self.idle_retry_ms)
 
     # -- the environments ----------------------------------------------------------
     def refresh(self) -> None:
@@ -135,7 +223,7 @@ class EngineWatch(QObject):
 
         job = Job.call("status", "Checking your environments", snapshot)
         job.succeeded.connect(self._statuses_arrived)
-        job.failed.connect(self._engine_missing)
+        job.failed.connect(self._environments_unreachable)
         self.runner.submit(job)
 
     def _statuses_arrived(self, snapshot: StatusSnapshot) -> None:

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from launcher import APP_NAME
 from launcher.core.catalogue.list_lines import list_lines
 from launcher.core.catalogue.model import Catalogue
+from launcher.core.engine.diagnosis import EngineDiagnosis
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
 from launcher.ui.actions.courses import CourseActions, Opener
@@ -39,7 +41,7 @@ from launcher.ui.log_follower import LogFollower
 from launcher.ui.menus import build_menus
 from launcher.ui.widgets.course_list import CourseList
 from launcher.ui.widgets.course_page import CoursePage, PageState, progress_parts
-from launcher.ui.widgets.engine_banner import EngineBanner
+from launcher.ui.widgets.engine_page import EnginePage
 from launcher.ui.widgets.tray import Tray, tray_entries
 from launcher.ui.window_state import WindowState
 
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from launcher.ui.dialogs.settings import SettingsDialog
 
 DRAW_MS = 125  # progress and log are redrawn 8 times a second, not per event
+LOOKING = "Looking for Docker…"
 
 
 class MainWindow(QMainWindow):
@@ -83,8 +86,12 @@ class MainWindow(QMainWindow):
         self.resize(960, 640)
         self.log = LogFollower(launcher, self.runner, self)
 
-        self.banner = EngineBanner(self)
-        self.banner.retry_requested.connect(self.watch.check_engine)
+        # While Docker cannot be used, its page takes the courses' place.
+        self.engine_page = EnginePage(self)
+        self.engine_page.retry_requested.connect(self.retry_engine)
+        self.engine_page.start_requested.connect(self.watch.start_docker_desktop)
+        self.engine_page.link_requested.connect(lambda url: self.course_actions.opener(url))
+        self.engine_page.copy_requested.connect(self._copy_command)
         self.courses = CourseList(self)
         self.course_list = self.courses.list
         self.page = CoursePage(self)
@@ -93,10 +100,13 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.page)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([320, 640])
+        self.courses_area = splitter
+        self.area = QStackedWidget(self)
+        self.area.addWidget(splitter)
+        self.area.addWidget(self.engine_page)
         central = QWidget(self)
         layout = QVBoxLayout(central)
-        layout.addWidget(self.banner)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.area, 1)
         self.setCentralWidget(central)
         self.image_actions = ImageActions(self, self)
         self.tutor_actions = TutorActions(self, self)
@@ -114,7 +124,7 @@ class MainWindow(QMainWindow):
         self.state.environments_changed.connect(self._environments_changed)
         self.state.facts_changed.connect(self.relabel_courses)
         self.state.errors_changed.connect(self.redraw)
-        self.watch.engine_found.connect(self.banner.hide)
+        self.watch.engine_found.connect(self._engine_found)
         self.watch.engine_missing.connect(self._engine_missing)
 
         self.draw_timer = QTimer(self)
@@ -127,7 +137,7 @@ class MainWindow(QMainWindow):
         self.log.lines_waiting.connect(self.draw_timer.start)
         self.runner.job_finished.connect(lambda _job: self.redraw())
         self.redraw()  # the first course's page, before the window is shown
-        self.banner.show_checking()
+        self.say(LOOKING)  # the courses stay in view: Docker usually answers at once
         QTimer.singleShot(0, self.watch.check_engine)  # after the window is shown
 
     # -- what the state and the engine watch say -------------------------------------
@@ -150,9 +160,28 @@ class MainWindow(QMainWindow):
         self.redraw()
         self.follow_log_if_running()
 
-    def _engine_missing(self, headline: str, detail: str) -> None:
-        self.banner.show_problem(headline, detail)
+    def _engine_found(self) -> None:
+        if self.statusBar().currentMessage() == LOOKING:
+            self.statusBar().clearMessage()
+        self.area.setCurrentWidget(self.courses_area)
+
+    def _engine_missing(self, diagnosis: EngineDiagnosis) -> None:
+        if self.statusBar().currentMessage() == LOOKING:
+            self.statusBar().clearMessage()
+        self.engine_page.show_diagnosis(diagnosis)
+        if self.area.currentWidget() is not self.engine_page:
+            self.area.setCurrentWidget(self.engine_page)
+            self.engine_page.focus_primary()
         self.redraw()
+
+    def retry_engine(self) -> None:
+        """Retry on the Docker page: look for Docker again now."""
+        self.engine_page.show_checking()
+        self.watch.check_engine()
+
+    def _copy_command(self, command: str) -> None:
+        QGuiApplication.clipboard().setText(command)
+        self.say("Command copied: paste it into a terminal and press Enter.", 8000)
 
     def refresh(self) -> None:
         """Ask the engine for every environment's state now (after a job, an import)."""
@@ -202,7 +231,8 @@ class MainWindow(QMainWindow):
 
     def _engine_address_changed(self) -> None:
         self.watch.forget_engine()
-        self.banner.show_checking()
+        self.engine_page.show_checking()
+        self.area.setCurrentWidget(self.engine_page)
         self.redraw()
         self.watch.check_engine()
 

@@ -51,8 +51,8 @@ def responsive(qtbot: QtBot, window: MainWindow) -> float:
     return longest
 
 
-def banner_says_docker_stopped(window: MainWindow) -> bool:
-    return window.banner.isVisible() and "Docker stopped." in window.banner.title.text()
+def page_says_docker_stopped(window: MainWindow) -> bool:
+    return window.engine_page.isVisible() and "Docker stopped." in window.engine_page.title.text()
 
 
 @pytest.mark.timeout(300)
@@ -85,7 +85,7 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
         assert message.startswith("Docker stopped while downloading"), message
         assert "Start Docker" in hint
         assert message in window.page.status_text.text()
-        qtbot.waitUntil(lambda: banner_says_docker_stopped(window), timeout=10_000)
+        qtbot.waitUntil(lambda: page_says_docker_stopped(window), timeout=10_000)
         assert not window.watch.engine_ok
         assert not window.page.start.isEnabled()
         stall = responsive(qtbot, window)
@@ -94,7 +94,7 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
 
         private_engine.start()  # nothing pressed: the window must notice by itself
         qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
-        qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: not window.engine_page.isVisible(), timeout=5_000)
         qtbot.waitUntil(window.page.install.isEnabled, timeout=10_000)
         qtbot.mouseClick(window.page.install, LEFT)
         qtbot.waitUntil(lambda: window.runner.busy("env:test-jupyter"), timeout=5_000)
@@ -113,7 +113,7 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
         qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=20_000)
         message, _hint = window.state.errors["test-jupyter"]
         assert message.startswith("Docker stopped while starting"), message
-        qtbot.waitUntil(lambda: banner_says_docker_stopped(window), timeout=10_000)
+        qtbot.waitUntil(lambda: page_says_docker_stopped(window), timeout=10_000)
         private_engine.start()
         qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
         qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
@@ -126,7 +126,7 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
         # 3. Killed while the environment runs and the window is idle.
         private_engine.kill()
         killed = time.monotonic()
-        qtbot.waitUntil(lambda: banner_says_docker_stopped(window), timeout=15_000)
+        qtbot.waitUntil(lambda: page_says_docker_stopped(window), timeout=15_000)
         idle_noticed = time.monotonic() - killed
         assert not window.page.start.isEnabled()
         stall = responsive(qtbot, window)
@@ -135,7 +135,7 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
 
         private_engine.start()
         qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
-        qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: not window.engine_page.isVisible(), timeout=5_000)
         qtbot.waitUntil(lambda: "test-jupyter" in window.state.statuses, timeout=10_000)
         # The engine stopped the container when it died (no live-restore); it is found
         # again by its labels and started as it was: the same container, not a second.

@@ -211,7 +211,7 @@ def test_diagnostics_show_versions_engine_and_log_and_copy(
     qtbot: QtBot, plain_window: MainWindow
 ) -> None:
     window = plain_window
-    qtbot.waitUntil(window.banner.retry.isEnabled, timeout=10_000)  # no Docker here
+    qtbot.waitUntil(window.engine_page.retry.isEnabled, timeout=10_000)  # no Docker here
     dialog = window.show_diagnostics()
     text = dialog.text.toPlainText()
     assert "Course Launcher 0." in text and "Qt 6." in text and "Docker SDK for Python" in text

@@ -49,14 +49,14 @@ def test_docker_missing_then_started_is_noticed_by_itself(
     window = open_window(qtbot, launcher, opener)
     window.watch.engine_timer.setInterval(300)  # the real one waits 5 s between looks
     try:
-        qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
-        assert window.banner.isVisible()
-        assert "Docker" in window.banner.title.text()
+        qtbot.waitUntil(lambda: window.engine_page.retry.isEnabled(), timeout=10_000)
+        assert window.engine_page.isVisible()
+        assert "Docker" in window.engine_page.title.text()
         assert not window.page.start.isEnabled()
         screenshot(window, "engine-missing")
         late_engine.start()  # Docker Desktop finishes starting
         qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=10_000)
-        qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: not window.engine_page.isVisible(), timeout=5_000)
         qtbot.waitUntil(lambda: "test-jupyter" in window.state.statuses, timeout=10_000)
         qtbot.waitUntil(lambda: window.page.start.isEnabled(), timeout=5_000)
     finally:
@@ -72,10 +72,10 @@ def test_retry_button_checks_again(
     )
     window = open_window(qtbot, launcher, opener)
     try:
-        qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
+        qtbot.waitUntil(lambda: window.engine_page.retry.isEnabled(), timeout=10_000)
         window.watch.engine_timer.stop()  # only the button may find it now
         late_engine.start()
-        qtbot.mouseClick(window.banner.retry, LEFT)
+        qtbot.mouseClick(window.engine_page.retry, LEFT)
         qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=10_000)
     finally:
         window.close()
@@ -92,7 +92,7 @@ def test_retry_while_a_search_is_ending_looks_again(
     )
     window = open_window(qtbot, launcher, opener)
     try:
-        qtbot.waitUntil(lambda: window.banner.retry.isEnabled(), timeout=10_000)
+        qtbot.waitUntil(lambda: window.engine_page.retry.isEnabled(), timeout=10_000)
         window.watch.engine_timer.stop()
         window.watch.engine_timer.setInterval(600_000)  # only the Retry may find it
         window.watch.check_engine()  # a search that finds nothing …

@@ -236,7 +236,7 @@ def test_discovery_order_and_quick_failure(short_tmp: Path) -> None:
     assert reasons[0].startswith("no such socket")
     assert reasons[1:] == ["nothing is listening (connection refused)"] * 2
     assert isinstance(caught.value, EngineUnavailable)
-    assert "not running" in caught.value.message
+    assert caught.value.message == "The Docker engine named by DOCKER_HOST does not answer."
     assert f"unix://{context_socket}: nothing is listening" in caught.value.hint
 
 
@@ -284,7 +284,9 @@ def test_explicit_engine_is_the_only_one_tried(short_tmp: Path) -> None:
     with pytest.raises(NoEngineFound) as caught:
         find_engine(explicit, environ=environ, home=short_tmp / "h", platform="linux")
     assert addresses(caught.value) == [(explicit, "setting")]
-    assert "clear that setting" in caught.value.hint
+    assert caught.value.message == "The Docker engine the launcher is set to use does not answer."
+    assert "clear the engine address" in caught.value.hint
+    assert f"set to use the engine at {explicit} and looks nowhere else" in caught.value.hint
 
 
 def test_context_from_docker_context_and_docker_config(short_tmp: Path) -> None:
@@ -482,8 +484,9 @@ def test_socket_without_permission(short_tmp: Path) -> None:
     finally:
         server.stop()
     assert result["reasons"] == [PERMISSION_DENIED]
-    assert "not allowed" in result["message"]
-    assert "'docker' group" in result["hint"]
+    assert result["message"] == "Docker is running, but your account may not use it."
+    assert "members of the docker group" in result["hint"]
+    assert "\n  sudo usermod -aG docker $USER\n" in result["hint"]
     assert f"{address}: permission denied" in result["hint"]
 
 
@@ -536,7 +539,9 @@ def test_nothing_found_on_a_mac(short_tmp: Path) -> None:
     with pytest.raises(NoEngineFound) as caught:
         find_engine(environ={}, home=short_tmp, platform="darwin", root=short_tmp)
     assert caught.value.tried == ()
-    assert "menu bar" in caught.value.hint
+    assert caught.value.message == "Docker Desktop is not installed."
+    assert "Install Docker Desktop for Mac with" in caught.value.hint
+    assert "https://docs.docker.com/desktop/setup/install/mac-install/" in caught.value.hint
     assert "No Docker socket was found" in caught.value.hint
     assert "Traceback" not in str(caught.value)
 
@@ -549,7 +554,8 @@ def test_nothing_found_on_windows_lists_the_pipes(short_tmp: Path) -> None:
         "npipe:////./pipe/dockerDesktopLinuxEngine",
         "npipe:////./pipe/podman-machine-default",
     ]
-    assert "taskbar" in caught.value.hint
+    assert caught.value.message == "Docker Desktop is not installed."
+    assert "https://docs.docker.com/desktop/setup/install/windows-install/" in caught.value.hint
 
 
 # --- (e) the engine going away mid-operation ------------------------------------------

@@ -26,6 +26,7 @@ VALUE_MODULES = (
     "launcher.core.catalogue.model",  # courses and catalogues, parsed from text
     "launcher.core.doctor.check",  # one doctor check and its status
     "launcher.core.engine.address",  # whether a text can be an engine address
+    "launcher.core.engine.diagnosis",  # why Docker cannot be used, and what to do
     "launcher.core.environments.backup_files",  # where database backups go
     "launcher.core.environments.guide_state",  # a container made with the course guide
     "launcher.core.environments.state",  # an environment's state and addresses

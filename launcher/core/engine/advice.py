@@ -1,6 +1,7 @@
 """Advice about the Docker engine, in words a student can act on.
 
-What to do, on this operating system, so that an engine answers (``engine_hint``),
+What to do, on this operating system, so that an engine that went away mid-way
+answers again (``engine_hint``; when none answered at all, ``diagnosis`` says more),
 whether the course image runs natively on the engine (``check_image_platform``) and
 a description of a connected engine (``describe``). Why a connection failed is
 :mod:`launcher.core.engine.errors`; what an engine is, :mod:`launcher.core.engine.model`.
@@ -20,15 +21,15 @@ _INSTALL = f"Install Docker Desktop ({DOCKER_DESKTOP_URL}) or, if it is installe
 _HINTS = {
     ("win32", False): _INSTALL + "start it from the Start menu. " + _WAIT.format("in the taskbar"),
     ("win32", True): "Docker Desktop is running, but your Windows account is not in the "
-    "'docker-users' group. Ask whoever looks after this computer to add you (Computer "
-    "Management > Local Users and Groups > Groups > docker-users), sign out and in again, "
+    "docker-users group. Ask whoever looks after this computer to add you (Computer "
+    "Management, Local Users and Groups, Groups, docker-users), sign out and in again, "
     "then press Retry.",
     ("darwin", False): _INSTALL + "open it from Applications. " + _WAIT.format("in the menu bar"),
-    ("linux", False): "Start Docker with `sudo systemctl start docker` (or open Docker Desktop "
-    "if you use it), then press Retry. If Docker is not installed, see "
+    ("linux", False): "Start Docker with the command sudo systemctl start docker (or open "
+    "Docker Desktop if you use it), then press Retry. If Docker is not installed, see "
     f"https://docs.docker.com/engine/install/ or {DOCKER_DESKTOP_URL}.",
-    ("linux", True): "Docker is running, but your user is not in the 'docker' group. Run "
-    "`sudo usermod -aG docker $USER`, log out and back in, then press Retry.",
+    ("linux", True): "Docker is running, but your user is not in the docker group. Run the "
+    "command sudo usermod -aG docker $USER, log out and back in, then press Retry.",
 }
 
 

@@ -14,8 +14,9 @@ well-known one whose socket file exists (named pipes cannot be checked without
 connecting, so they are always tried). Missing well-known sockets are guesses: they
 cost nothing and are not listed. ``deadline`` bounds the whole search.
 
-Why an address failed is :mod:`launcher.core.engine.errors`; what to do about it,
-:mod:`launcher.core.engine.advice`; what was found, :mod:`launcher.core.engine.model`.
+Why an address failed is :mod:`launcher.core.engine.errors`; what to do when none
+answered, :mod:`launcher.core.engine.diagnosis` (from :mod:`launcher.core.engine.facts`);
+what was found, :mod:`launcher.core.engine.model`.
 """
 
 from __future__ import annotations
@@ -38,12 +39,9 @@ import docker.errors
 from docker.tls import TLSConfig
 
 from launcher.core.engine import transport as docker_transport
-from launcher.core.engine.advice import engine_hint
-from launcher.core.engine.errors import (
-    PERMISSION_DENIED,
-    NotAnEngineError,
-    explain_connection_error,
-)
+from launcher.core.engine.diagnosis import PERMISSION_DENIED, diagnose
+from launcher.core.engine.errors import NotAnEngineError, explain_connection_error
+from launcher.core.engine.facts import gather_facts
 from launcher.core.engine.model import Attempt, Engine, EngineInfo
 from launcher.core.errors import NoEngineFound
 
@@ -241,7 +239,11 @@ def find_engine(
                 )
         if reason is not None:
             tried.append(Attempt(candidate.address, candidate.found_by, reason))
-    raise _no_engine(tuple(tried), plat, explicit)
+    facts = gather_facts(
+        tuple(tried), explicit, platform=plat, environ=environ, home=home, root=root
+    )
+    diagnosis = diagnose(facts)
+    raise NoEngineFound(diagnosis.headline, diagnosis.as_hint(), facts.tried, diagnosis)
 
 
 def _precheck(candidate: Candidate, seen: set[str]) -> str | None:
@@ -312,23 +314,3 @@ def _connect(
         client.close()
         raise
     return client, version, info
-
-
-def _no_engine(tried: tuple[Attempt, ...], plat: str, explicit: str | None) -> NoEngineFound:
-    denied = any(attempt.reason == PERMISSION_DENIED for attempt in tried)
-    if denied:
-        message = "Docker is running, but this user account is not allowed to use it."
-    else:
-        message = "Docker is not running on this computer, or is not installed."
-    lines = [engine_hint(plat, permission_denied=denied)]
-    if explicit:
-        lines.append(
-            f"The launcher is set to use the engine at {explicit}; clear that setting "
-            "to let it look for Docker by itself."
-        )
-    if tried:
-        lines.append("Addresses tried:")
-        lines += [f"  {attempt.address}: {attempt.reason}" for attempt in tried]
-    else:
-        lines.append("No Docker socket was found on this computer.")
-    return NoEngineFound(message, "\n".join(lines), tried)

@@ -16,9 +16,8 @@ import requests
 import urllib3.exceptions
 
 from launcher.core.engine.advice import engine_hint
+from launcher.core.engine.diagnosis import PERMISSION_DENIED as PERMISSION_DENIED
 from launcher.core.errors import EngineUnavailable
-
-PERMISSION_DENIED = "permission denied"
 
 
 class NotAnEngineError(Exception):
