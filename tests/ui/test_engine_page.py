@@ -309,9 +309,20 @@ RECORDED = {
 
 
 @pytest.mark.gallery
-@pytest.mark.parametrize("system", sorted(RECORDED))
+@pytest.mark.parametrize(
+    ("system", "picture"),
+    [
+        ("linux", "gallery-docker-not-installed-linux"),
+        ("mac", "gallery-docker-not-installed-mac"),
+        ("windows", "gallery-docker-not-installed-windows"),
+    ],
+)
 def test_docker_not_installed(
-    qtbot: QtBot, system: str, bundled_launcher: Launcher, opener: CapturedOpener
+    qtbot: QtBot,
+    system: str,
+    picture: str,
+    bundled_launcher: Launcher,
+    opener: CapturedOpener,
 ) -> None:
     diagnosis = diagnose(RECORDED[system])
     window = open_window(qtbot, bundled_launcher, opener)
@@ -326,6 +337,6 @@ def test_docker_not_installed(
         assert_named_and_reachable(window)
         qtbot.mouseClick(page.link, LEFT)
         assert opener.urls == [diagnosis.link]  # the browser, not a widget, opens it
-        screenshot(window, f"gallery-docker-not-installed-{system}")
+        screenshot(window, picture)
     finally:
         window.close()

@@ -8,6 +8,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 GALLERY_DOC = ROOT / "docs" / "screenshots.md"
 PICTURES = ROOT / "docs" / "screenshots"
@@ -23,6 +25,11 @@ def _marked(function: ast.FunctionDef, module_marks: bool) -> bool:
     return module_marks or any(_is_gallery_mark(d) for d in function.decorator_list)
 
 
+def _starts_gallery_name(node: ast.JoinedStr) -> bool:
+    first = node.values[0] if node.values else None
+    return isinstance(first, ast.Constant) and str(first.value).startswith(PREFIX)
+
+
 def _module_marked(tree: ast.Module) -> bool:
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
@@ -34,7 +41,8 @@ def _module_marked(tree: ast.Module) -> bool:
 
 
 def gallery_pictures(tests: Path) -> dict[str, tuple[str, bool]]:
-    """Every "gallery-NAME" picture a test takes: NAME -> (where, whether it is marked)."""
+    """Every "gallery-NAME" picture a test takes: NAME -> (where, whether it is marked).
+    Names are literals (in the test or its parametrize), so this list is complete."""
     found: dict[str, tuple[str, bool]] = {}
     for path in sorted(tests.rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -43,6 +51,9 @@ def gallery_pictures(tests: Path) -> dict[str, tuple[str, bool]]:
             if not isinstance(function, ast.FunctionDef) or not function.name.startswith("test"):
                 continue
             for node in ast.walk(function):
+                if isinstance(node, ast.JoinedStr) and _starts_gallery_name(node):
+                    where = f"{path.relative_to(tests.parent)}:{node.lineno}"
+                    raise AssertionError(f"{where}: name a gallery picture with a literal")
                 if (
                     isinstance(node, ast.Constant)
                     and isinstance(node.value, str)
@@ -61,10 +72,12 @@ def test_every_gallery_picture_is_marked_shown_and_kept() -> None:
     unmarked = [where for where, marked in pictures.values() if not marked]
     assert not unmarked, f"gallery pictures taken by tests without the gallery marker: {unmarked}"
     listed = set(re.findall(r"\(screenshots/([a-z0-9-]+)\.png\)", GALLERY_DOC.read_text()))
-    assert sorted(set(pictures) - listed) == [], "pictures missing from docs/screenshots.md"
-    assert sorted(listed - set(pictures)) == [], "docs/screenshots.md shows pictures no test takes"
-    missing = sorted(name for name in listed if not (PICTURES / f"{name}.png").is_file())
-    assert missing == [], "pictures listed but not kept in docs/screenshots/"
+    not_shown = sorted(set(pictures) - listed)
+    assert not not_shown, f"pictures missing from docs/screenshots.md: {not_shown}"
+    no_test = sorted(listed - set(pictures))
+    assert not no_test, f"docs/screenshots.md shows pictures no test takes: {no_test}"
+    not_kept = sorted(name for name in listed if not (PICTURES / f"{name}.png").is_file())
+    assert not not_kept, f"listed but not kept in docs/screenshots/: {not_kept}"
 
 
 def test_the_scan_finds_marked_and_unmarked_pictures(tmp_path: Path) -> None:
@@ -81,7 +94,11 @@ def test_the_scan_finds_marked_and_unmarked_pictures(tmp_path: Path) -> None:
         "import pytest\npytestmark = [pytest.mark.engine, pytest.mark.gallery]\n"
         "def test_four(w):\n    screenshot(w, 'gallery-running')\n"
     )
-    assert gallery_pictures(tests) == {
+    found = gallery_pictures(tests)
+    (tests / "test_c.py").write_text("def test_five(w, s):\n    screenshot(w, f'gallery-{s}')\n")
+    with pytest.raises(AssertionError, match=r"test_c\.py:2: name a gallery picture"):
+        gallery_pictures(tests)
+    assert found == {
         "first-run": ("tests/test_a.py::test_one", True),
         "stopped": ("tests/test_a.py::test_two", False),
         "running": ("tests/test_b.py::test_four", True),
