@@ -15,7 +15,8 @@ from tests.testbed.testbed import TestbedState
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = {
-    "takeaway": ["export, take-away file", "import, take-away file",
+    "takeaway": ["export, take-away file", "export, against docker save + sync",
+                 "import, take-away file",
                  "export, launcher peak memory", "import, launcher peak memory"],
     "database": ["database backup", "database restore", "backup, peak memory",
                  "restore, peak memory"],
