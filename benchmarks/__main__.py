@@ -22,6 +22,7 @@ from benchmarks import (
     big_folder,
     database,
     install,
+    long_catalogue,
     peer,
     scale,
     start_to_ready,
@@ -40,6 +41,9 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     database.NAME: lambda args: database.measure(args.runs, args.size),
     big_folder.NAME: lambda args: big_folder.measure(args.runs, args.size),
     peer.NAME: lambda args: peer.measure(args.runs),
+    long_catalogue.NAME: lambda args: long_catalogue.measure(
+        args.runs, args.size, args.idle_seconds
+    ),
 }
 DEFAULT_JSON = ROOT / "test-artifacts" / "benchmarks.json"
 
