@@ -6,8 +6,10 @@ The first start with a folder shares it with the container's user (an ACL entry 
 every file, :mod:`launcher.core.environments.sharing`); a later start (the container
 made again, the folder the same) must not walk it again. ``--size full``: 100 000
 files of 1 kB in 100 folders, and 10 files of 1 GB (allocated, not written: nothing
-reads them); ``small``: 1 000 files and 10 of 10 MB. Every first start gets a folder
-made anew (not timed); runs are interleaved.
+reads them); ``small``: 1 000 files and 10 of 10 MB. The folder is inside one of mode
+0700, as in a home folder (else an account on this computer with the container's uid
+could reach it, and the launcher shares nothing). Every first start gets a folder made
+anew (not timed) and must leave it shared; runs are interleaved.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from benchmarks.figures import Row, Target, interleaved, median
 from benchmarks.start_to_ready import timed
 from benchmarks.testbed_use import PYTHON, engine_to_ourselves, free_port, launcher_env
 from launcher.core.engine.labels import container_name
+from launcher.core.environments.sharing import needs_sharing
 from launcher.core.text import human_size
 from tests.helpers.catalogue import catalogue_text
 
@@ -32,6 +35,7 @@ NAME = "folder"
 COURSE_ID = "test-jupyter"
 SIZES = {"small": (1_000, 10**7), "full": (100_000, 10**9)}  # files; bytes of each big one
 BIG_FILES = 10
+CONTAINER_UID = 1000  # the test image's user
 
 
 def many_files(folder: Path, count: int) -> None:
@@ -71,17 +75,31 @@ def measure(runs: int, size: str = "full") -> list[Row]:
                 with contextlib.suppress(docker.errors.NotFound):
                     client.containers.get(name).remove(force=True)
 
+        # Under a folder of mode 0700, as in a home folder: no other account on this
+        # computer can reach it, so the first start shares it with the container's user.
+        private = work / "private"
+        private.mkdir(mode=0o700)
+        folder = private / "folder"
+
         def fresh(make: Callable[[Path], None]) -> Path:
-            folder = work / "folder"
             shutil.rmtree(folder, ignore_errors=True)
             make(folder)
             os.sync()
             return folder
 
+        def first(make: Callable[[Path], None]) -> float:
+            wall = start(fresh(make))
+            if needs_sharing(folder, CONTAINER_UID):
+                raise RuntimeError(f"the start did not share the folder:\n{start_log()}")
+            return wall
+
+        def start_log() -> str:
+            return (work / "start.log").read_text()[-2000:]
+
         sides: dict[str, Callable[[], float]] = {
             "empty": lambda: start(fresh(lambda f: f.mkdir())),
-            "files first": lambda: start(fresh(lambda f: many_files(f, count))),
-            "big first": lambda: start(fresh(lambda f: big_files(f, each))),
+            "files first": lambda: first(lambda f: many_files(f, count)),
+            "big first": lambda: first(lambda f: big_files(f, each)),
         }
         try:
             client.images.pull(state.images["jupyter"])
@@ -91,15 +109,15 @@ def measure(runs: int, size: str = "full") -> list[Row]:
                 for side in order:
                     if side == "ours":
                         samples["files first"].append(sides["files first"]())
-                        samples["files later"].append(start(work / "folder"))
+                        samples["files later"].append(start(folder))
                         samples["big first"].append(sides["big first"]())
-                        samples["big later"].append(start(work / "folder"))
+                        samples["big later"].append(start(folder))
                     else:
                         samples["empty"].append(sides["empty"]())
                 last = ", ".join(f"{k} {v[-1]:.2f} s" for k, v in samples.items())
                 print(f"folder run {number}: {last}", flush=True)
         finally:
-            shutil.rmtree(work / "folder", ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             client.close()
     empty = samples["empty"]
     files = f"{count:,} files of 1 kB"
