@@ -1,8 +1,8 @@
 """Run the benchmarks and print one table: each figure, ours, its baseline measured in
 the same run, their ratio and the target; the same is written as JSON.
 
-    .venv/bin/python -m benchmarks [--only start,install,window,scale] [--runs 5]
-        [--size small|full]
+    .venv/bin/python -m benchmarks [--only start,install,window,scale,takeaway,database,
+        folder,peer,catalogue] [--runs 5] [--size full|small]
 
 Needs the test engine and registry of ``tests/testbed`` (started when they are not
 up) and holds their lock while it uses them, so test runs wait. Linux only.
