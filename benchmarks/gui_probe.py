@@ -9,7 +9,8 @@ time the event loop could not run.
 ``start``: times Start in the window until every service answers.
 
 ``refresh``: times the course list refresh (the window asks the engine for every
-environment's state in a job, then relabels the list and redraws) several times.
+environment's state in a job, then relabels the list and redraws) several times; with
+``search`` in the config, each key of it typed in the course search, until painted.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from launcher.core.launcher import Launcher
@@ -208,6 +210,7 @@ def refresh(config: dict[str, Any]) -> dict[str, Any]:
         run_for(0.3)
     courses = len(window.launcher.catalogue)
     running = len(window.state.running_ids())
+    keystrokes = type_in_search(window, config.get("search", ""))
     window.close()
     return {
         "refresh_s": totals,
@@ -215,7 +218,24 @@ def refresh(config: dict[str, Any]) -> dict[str, Any]:
         "windows": windows,
         "courses": courses,
         "running": running,
+        **keystrokes,
     }
+
+
+def type_in_search(window: MainWindow, text: str) -> dict[str, Any]:
+    """Each key of ``text`` pressed in the course search, timed from the key press until
+    the filtered list is painted; then the courses still shown."""
+    search, listed = window.courses.search, window.courses.list
+    search.setFocus()
+    times: list[float] = []
+    for key in text:
+        started = time.perf_counter()
+        QTest.keyClicks(search, key)
+        listed.viewport().repaint()  # the frame the student sees
+        times.append(time.perf_counter() - started)
+        run_for(0.05)
+    shown = sum(not listed.item(row).isHidden() for row in range(listed.count()))
+    return {"keystroke_s": times, "shown": shown}
 
 
 def start(config: dict[str, Any]) -> dict[str, Any]:

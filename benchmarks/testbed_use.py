@@ -11,6 +11,7 @@ import platform
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,9 +47,9 @@ def testbed_up() -> TestbedState:
 def engine_to_ourselves() -> Iterator[TestbedState]:
     """The testbed, held against test runs (they wait), left as the tests expect it:
     no containers, no volumes, no images (the registry keeps them)."""
-    state = testbed_up()
+    testbed_up()
     with exclusive_use(locations().run, log=lambda text: print(text, file=sys.stderr)):
-        state = read_state() or state
+        state = testbed_up()  # a test run that held the lock meanwhile takes it down
         client = state.client()
         try:
             empty_engine(client)
@@ -135,3 +136,61 @@ def read_json_line(text: str) -> dict[str, Any]:
         if line.startswith("{"):
             return dict(json.loads(line))
     raise RuntimeError(f"no result from the child process:\n{text[-2000:]}")
+
+
+def run_measured(
+    argv: list[str],
+    env: dict[str, str],
+    log: Path,
+    *,
+    stdin: Path | None = None,
+    stdout: Path | None = None,
+) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one command, which must succeed.
+    Its output goes to ``log`` (stdout to ``stdout`` when given, as a shell's ``>``
+    would). The peak is the process's own ``VmHWM``, read every 20 ms: its
+    ``ru_maxrss`` would count the benchmark's own memory, which it had when forked."""
+    with contextlib.ExitStack() as files:
+        out_log = files.enter_context(log.open("w"))
+        source = files.enter_context(stdin.open("rb")) if stdin else subprocess.DEVNULL
+        sink = files.enter_context(stdout.open("wb")) if stdout else out_log
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, stdin=source, stdout=sink, stderr=out_log, env=env, cwd=ROOT
+        )
+        done = threading.Event()
+        peak = [0]
+        sampler = threading.Thread(target=_sample_peak, args=(process.pid, done, peak))
+        sampler.start()
+        _, status, _usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{argv[:4]} failed ({process.returncode}):\n{log.read_text()[-2000:]}")
+    return wall, peak[0] / 1024  # kB
+
+
+def _sample_peak(pid: int, done: threading.Event, peak: list[int]) -> None:
+    status = Path(f"/proc/{pid}/status")
+    while not done.is_set():
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak[0] = max(peak[0], int(line.split()[1]))
+        done.wait(0.02)
+
+
+def on_demand_image(state: TestbedState, client: docker.DockerClient, name: str) -> str:
+    """A test image too big for every testbed (``tests/testbed/images.py``'s
+    ``ON_DEMAND``): built once, then found in the registry by its recipe's hash."""
+    from tests.testbed.images import ensure_on_demand
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    return ensure_on_demand(client, state.registry, locations(), name, log)

@@ -75,23 +75,32 @@ def _files_of(folder: Path) -> Iterator[Path]:
     yield from sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+# Built only when a benchmark asks for them (ensure_on_demand), never by ``up``: too big
+# to build, push and keep for every test run.
+ON_DEMAND = (Recipe("bulk", "jupyter"),)  # the Jupyter image and 1.1 GB of random bytes
+
+
+def _recipe_hash(recipe: Recipe, hashes: dict[str, str]) -> str:
+    digest = hashlib.sha256(recipe.name.encode())
+    if recipe.parent is None:
+        digest.update(base_recipe(recipe.suite).encode())
+    else:
+        digest.update(hashes[recipe.parent].encode())
+        folder = RECIPES_DIR / recipe.name
+        for path in _files_of(folder):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(oct(path.stat().st_mode & 0o111).encode())
+            digest.update(path.read_bytes())
+        if recipe.ou_tool:  # the tool and the changes made to its output
+            digest.update(ou_builder.tool_version().encode())
+            digest.update(Path(ou_builder.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def recipe_hashes() -> dict[str, str]:
     hashes: dict[str, str] = {}
     for recipe in RECIPES:
-        digest = hashlib.sha256(recipe.name.encode())
-        if recipe.parent is None:
-            digest.update(base_recipe(recipe.suite).encode())
-        else:
-            digest.update(hashes[recipe.parent].encode())
-            folder = RECIPES_DIR / recipe.name
-            for path in _files_of(folder):
-                digest.update(str(path.relative_to(folder)).encode())
-                digest.update(oct(path.stat().st_mode & 0o111).encode())
-                digest.update(path.read_bytes())
-            if recipe.ou_tool:  # the tool and the changes made to its output
-                digest.update(ou_builder.tool_version().encode())
-                digest.update(Path(ou_builder.__file__).read_bytes())
-        hashes[recipe.name] = digest.hexdigest()[:16]
+        hashes[recipe.name] = _recipe_hash(recipe, hashes)
     return hashes
 
 
@@ -207,3 +216,24 @@ def ensure_images(
             client.images.remove(image.id, force=True)
         client.images.prune(filters={"dangling": False})
     return refs
+
+
+def ensure_on_demand(
+    client: docker.DockerClient, registry: str, loc: Locations, name: str, log: Log
+) -> str:
+    """The reference of an ``ON_DEMAND`` image, built and pushed when the registry lacks
+    it (its parent comes from the registry, which ``up`` filled)."""
+    recipe = next(r for r in ON_DEMAND if r.name == name)
+    hashes = recipe_hashes()
+    ref = f"{registry}/testbed/{name}:{_recipe_hash(recipe, hashes)}"
+    if registry_has(registry, ref):
+        return ref
+    assert recipe.parent is not None
+    parent_ref = image_refs(registry)[recipe.parent]
+    log(f"testbed: building image {name} (not in the cache)")
+    if not _present(client, parent_ref):
+        repository, tag = parent_ref.rsplit(":", 1)
+        client.api.pull(repository, tag=tag)
+    _build_from_recipe(client, loc, recipe, ref, parent_ref)
+    _push(client, loc, ref)
+    return ref

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from urllib3.util.request import body_to_chunks
 
 from launcher.core.archive.format import IMAGE, ArchiveWriter, manifest_bytes
 from launcher.core.archive.image_tar import check_image_names
-from launcher.core.archive.load_stream import CheckedImageStream
+from launcher.core.archive.load_stream import HELD_BACK, PIECE, CheckedImageStream, UploadBody
 from launcher.core.archive.reader import open_export_file, read_export
 from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.errors import ArchiveError
@@ -153,6 +155,21 @@ def test_the_stream_sends_exactly_the_member(tmp_path: Path) -> None:
     with stream(take_away(tmp_path / "ok.tar", inner)) as body:
         sent = b"".join(iter(lambda: body.read(8192), b""))
         assert sent == inner and len(body) == len(inner) and body.complete
+
+
+def test_the_upload_goes_in_big_pieces_with_its_length_announced(tmp_path: Path) -> None:
+    inner = image_tar(extra={"def/layer.tar": LAYER * 3})  # about 4 MB: several pieces
+    with stream(take_away(tmp_path / "ok.tar", inner)) as checked:
+        body = UploadBody(checked)
+        request = requests.Request("POST", "http://engine/images/load", data=body).prepare()
+        assert request.headers["Content-Length"] == str(len(inner))
+        assert "Transfer-Encoding" not in request.headers
+        # what the HTTP client sends: our pieces, not its own 16 kB reads
+        pieces = list(body_to_chunks(body, method="POST", blocksize=16384).chunks or [])
+        assert b"".join(pieces) == inner and checked.complete
+        whole = len(inner) // PIECE
+        assert whole >= 3 and [len(p) for p in pieces[:2]] == [PIECE, PIECE]
+        assert len(pieces) in (whole, whole + 1) and len(pieces[-1]) <= PIECE + HELD_BACK
 
 
 @pytest.mark.parametrize("where", ["layer", "manifest"])

@@ -17,7 +17,7 @@ loads bytes other than those that were checked, even when the file changes meanw
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +28,10 @@ from launcher.core.errors import ArchiveError
 from launcher.core.operation import CancelToken
 
 HELD_BACK = 64 * 1024  # at least the two end blocks of the inner tar
+# Bytes per read and send. A file-like body is read 16 kB at a time by the HTTP client,
+# which costs about 0.6 s of processor time per GB more, on the two cores the engine
+# also needs while it loads.
+PIECE = 1 << 20
 
 
 def changed_while_loading(path: Path) -> ArchiveError:
@@ -109,6 +113,21 @@ class CheckedImageStream:
             if high > low and data[low - pos : high - pos] != held[low - start : high - start]:
                 raise changed_while_loading(self._path)
             index += 1
+
+
+class UploadBody:
+    """The checked stream as an HTTP body: an iterable with a length, so the client
+    announces the size and sends each piece of :data:`PIECE` bytes as it comes."""
+
+    def __init__(self, stream: CheckedImageStream) -> None:
+        self._stream = stream
+
+    def __len__(self) -> int:
+        return len(self._stream)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while data := self._stream.read(PIECE):
+            yield data
 
 
 def _span(entry: tuple[int, bytes]) -> tuple[int, int]:

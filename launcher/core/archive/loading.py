@@ -19,7 +19,7 @@ import docker.errors
 
 from launcher.core.archive.format import ArchivePhase, ArchiveProgress
 from launcher.core.archive.image_tar import CheckedRanges, names_the_course
-from launcher.core.archive.load_stream import CheckedImageStream
+from launcher.core.archive.load_stream import CheckedImageStream, UploadBody
 from launcher.core.archive.reader import ExportFile
 from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.errors import ArchiveError, DiskFull
@@ -102,7 +102,11 @@ def _stream_to_engine(
 ) -> None:
     api: Any = client.api
     response = api._post(
-        api._url("/images/load"), data=body, params={"quiet": "1"}, stream=True, timeout=None
+        api._url("/images/load"),
+        data=UploadBody(body),
+        params={"quiet": "1"},
+        stream=True,
+        timeout=None,
     )
     try:
         api._raise_for_status(response)
