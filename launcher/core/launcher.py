@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from launcher.core.environments.reset import ResetResult as ResetResult
     from launcher.core.environments.start import StartResult as StartResult
     from launcher.core.hub.export import HubExport
+    from launcher.core.images.download_check import DownloadCheck as DownloadCheck
     from launcher.core.images.inventory import LauncherImage as LauncherImage
     from launcher.core.images.inventory import RemovalResult as RemovalResult
     from launcher.core.images.pulled import PulledImages
