@@ -20,6 +20,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +42,7 @@ from launcher.ui.widgets.course_list import CourseList
 from launcher.ui.widgets.course_page import CoursePage, PageState, progress_parts
 from launcher.ui.widgets.engine_banner import EngineBanner
 from launcher.ui.widgets.tray import Tray, tray_entries
+from launcher.ui.widgets.welcome import WelcomePage, is_first_run, used_on_engine
 from launcher.ui.window_state import WindowState
 
 # Dialogs that load the Docker SDK are imported when first opened, so the window
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         runner: JobRunner | None = None,
         *,
         use_tray: bool | None = None,
+        first_run: bool | None = None,
     ) -> None:
         super().__init__()
         self.launcher = launcher
@@ -96,11 +99,14 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
-        layout.addWidget(splitter, 1)
+        self.views = QStackedWidget(central)  # the usual view, or the first run's page
+        self.views.addWidget(splitter)
+        layout.addWidget(self.views, 1)
         self.setCentralWidget(central)
         self.image_actions = ImageActions(self, self)
         self.tutor_actions = TutorActions(self, self)
         self.settings_action = build_menus(self, self)
+        self._set_up_welcome(first_run)
         self.catalogue_changed()
 
         actions = self.course_actions
@@ -144,6 +150,8 @@ class MainWindow(QMainWindow):
     def catalogue_changed(self) -> None:
         """The catalogue has new courses (Settings, Import): list them again."""
         self.courses.fill(self.launcher.catalogue, self._list_lines())
+        if self.welcome is not None:
+            self.welcome.fill(self.launcher.catalogue, self.state.installed or (), self.state.facts)
 
     def _environments_changed(self) -> None:
         self.relabel_courses()
@@ -164,6 +172,7 @@ class MainWindow(QMainWindow):
 
     def select_course(self, course_id: str) -> None:
         self.courses.select(course_id)
+        self.leave_welcome()
 
     def folder_for(self, course_id: str) -> Path:
         return self.launcher.suggested_folder(course_id)
@@ -178,6 +187,43 @@ class MainWindow(QMainWindow):
 
     def say(self, text: str, timeout_ms: int = 0) -> None:
         self.statusBar().showMessage(text, timeout_ms)
+
+    # -- the first run ---------------------------------------------------------------
+    def _set_up_welcome(self, first_run: bool | None) -> None:
+        """No course used yet: open on "Which course are you studying?" (None: ask the
+        settings), and leave it when a course is chosen or the engine shows one in use."""
+        self.welcome: WelcomePage | None = None
+        if not (is_first_run(self.launcher.settings) if first_run is None else first_run):
+            return
+        self.welcome = WelcomePage(self.views)
+        self.views.addWidget(self.welcome)
+        self.views.setCurrentWidget(self.welcome)
+        self.welcome.chosen.connect(self.select_course)
+        self.welcome.add_catalogue_requested.connect(
+            lambda: self.show_settings().new_source.setFocus()
+        )
+        self.state.facts_changed.connect(self._welcome_sizes)
+        self.state.environments_changed.connect(self._welcome_sizes)
+        self.welcome.setFocus()
+
+    def _welcome_sizes(self) -> None:
+        state = self.state
+        if self.welcome is None:
+            return
+        if used_on_engine(state.statuses, state.installed or ()):
+            self.leave_welcome()  # used before, by this launcher or with this data
+        else:
+            self.welcome.show_sizes(state.installed or (), state.facts)
+
+    def leave_welcome(self) -> None:
+        """The usual view, with the selected course's page (after the first choice)."""
+        if self.welcome is None:
+            return
+        welcome, self.welcome = self.welcome, None
+        self.views.setCurrentIndex(0)
+        self.views.removeWidget(welcome)
+        welcome.deleteLater()
+        self.course_list.setFocus()
 
     # -- settings and diagnostics --------------------------------------------------
     def show_settings(self) -> SettingsDialog:
