@@ -185,6 +185,13 @@ class Launcher(
         """Every course in the catalogue, in its order."""
         return list(self.catalogue)
 
+    def course_logos(self) -> dict[str, Path]:
+        """Course id → a copy of its ``logo`` in the cache: fetched once (network), then
+        used offline; a logo that is not a small PNG or JPEG is left out."""
+        from launcher.core.catalogue.logos import course_logos
+
+        return course_logos(self.catalogue, self.paths.cache)
+
     @property
     def pulled_images(self) -> PulledImages:
         """The images the launcher itself downloaded or imported (only those are pruned)."""
