@@ -34,6 +34,7 @@ from launcher.ui.actions.courses import CourseActions, Opener
 from launcher.ui.actions.images import ImageActions
 from launcher.ui.actions.quitting import QuitFlow
 from launcher.ui.actions.reset import TutorActions
+from launcher.ui.course_icons import CourseIcons
 from launcher.ui.engine_watch import EngineWatch
 from launcher.ui.jobs import JobRunner, env_key
 from launcher.ui.log_follower import LogFollower
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
         self.tutor_actions = TutorActions(self, self)
         self.settings_action = build_menus(self, self)
         self._set_up_welcome(first_run)
+        self.icons = CourseIcons(launcher, self.runner, self)
+        self.icons.changed.connect(self._show_icons)
         self.catalogue_changed()
 
         actions = self.course_actions
@@ -152,6 +155,8 @@ class MainWindow(QMainWindow):
         self.courses.fill(self.launcher.catalogue, self._list_lines())
         if self.welcome is not None:
             self.welcome.fill(self.launcher.catalogue, self.state.installed or (), self.state.facts)
+        self._show_icons()
+        self.icons.load()  # in a job; a new catalogue may bring new logos
 
     def _environments_changed(self) -> None:
         self.relabel_courses()
@@ -205,6 +210,11 @@ class MainWindow(QMainWindow):
         self.state.facts_changed.connect(self._welcome_sizes)
         self.state.environments_changed.connect(self._welcome_sizes)
         self.welcome.setFocus()
+
+    def _show_icons(self) -> None:
+        self.courses.set_icons(self.icons.icons)
+        if self.welcome is not None:
+            self.welcome.set_icons(self.icons.icons)
 
     def _welcome_sizes(self) -> None:
         state = self.state

@@ -3,8 +3,6 @@ kept for offline use (real files, and a real web server on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from launcher.core.catalogue.logos import (
 from launcher.core.catalogue.model import Course, parse_catalogue
 from launcher.core.catalogue.writer import course_to_toml
 from launcher.core.errors import CatalogueEntryError
+from tests.helpers.pictures import jpeg, png
 from tests.helpers.web_site import Site
 
 COURSE = """schema = 1
@@ -36,22 +35,6 @@ workspace = "/home/student/work"
 name = "Jupyter"
 port = 8888
 """
-
-
-def png(width: int = 16, height: int = 16) -> bytes:
-    """A real PNG of one grey colour."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )  # fmt: skip
 
 
 def course_with(logo: str | None, source: str = "catalogue.toml") -> Course:
@@ -109,7 +92,10 @@ def test_a_link_out_of_the_catalogues_folder_is_not_followed(tmp_path: Path) -> 
 
 def test_only_small_png_and_jpeg_images_are_kept() -> None:
     assert image_kind(png()) == "png"
-    assert image_kind(b"\xff\xd8\xff\xe0" + b"\x00" * 100) == "jpeg"
+    assert image_kind(jpeg(64, 48)) == "jpeg"
+    assert image_kind(jpeg(2000, 48)) is None  # a frame header promising a huge picture
+    assert image_kind(jpeg(64, 48)[:-2]) is None  # cut short
+    assert image_kind(b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9") is None  # no frame
     assert image_kind(png(1024, 1024)) == "png"
     assert image_kind(png(1025, 16)) is None  # a header that promises a huge picture
     assert image_kind(png(16, 0)) is None

@@ -57,8 +57,33 @@ def image_kind(data: bytes) -> str | None:
     if data.startswith(_PNG) and len(data) >= 24 and data[12:16] == b"IHDR":
         width, height = struct.unpack(">II", data[16:24])
         return "png" if 0 < width <= MAX_LOGO_SIDE and 0 < height <= MAX_LOGO_SIDE else None
-    if data.startswith(_JPEG):
-        return "jpeg"  # its size is in a later segment: the window checks it when decoding
+    if data.startswith(_JPEG) and data.endswith(b"\xff\xd9"):
+        size = _jpeg_size(data)
+        fits = size is not None and min(size) > 0 and max(size) <= MAX_LOGO_SIDE
+        return "jpeg" if fits else None
+    return None
+
+
+_SOF = frozenset({*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0)})
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the JPEG's frame header (the segments before it walked)."""
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        if length < 2 or marker in (0xD9, 0xDA):  # no frame header before the picture
+            return None
+        if marker in _SOF and at + 9 <= len(data):
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+            return width, height
+        at += 2 + length
     return None
 
 

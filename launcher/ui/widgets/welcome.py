@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QIcon, QKeyEvent
 from PySide6.QtWidgets import (
     QCommandLinkButton,
     QHeaderView,
@@ -135,6 +135,8 @@ class WelcomePage(QWidget):
         """List the catalogue's courses (their sizes where known)."""
         self.list.clear()
         row_height = round(self.list.fontMetrics().height() * ROW_SCALE)
+        side = row_height - 6
+        self.list.setIconSize(QSize(side, side))  # a course's logo, as tall as the row allows
         for course in catalogue:
             item = QTreeWidgetItem(self.list, [f"{course.code} {course.presentation}",
                                                course.title, ""])  # fmt: skip
@@ -154,6 +156,11 @@ class WelcomePage(QWidget):
             text = size_text(str(item.data(CODE, ID_ROLE)), installed, facts)
             item.setText(SIZE, text)
             item.setToolTip(SIZE, f"{text} to download" if text[:1].isdigit() else text)
+
+    def set_icons(self, icons: Mapping[str, QIcon]) -> None:
+        """Each course's icon (from its catalogue's ``logo``), before its code."""
+        for item in self._items():
+            item.setIcon(CODE, icons.get(str(item.data(CODE, ID_ROLE)), QIcon()))
 
     def visible_ids(self) -> list[str]:
         return [str(item.data(CODE, ID_ROLE)) for item in self._items() if not item.isHidden()]
