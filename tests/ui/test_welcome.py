@@ -78,6 +78,15 @@ def test_search_filters_many_courses_and_the_keyboard_chooses_one(qtbot: QtBot) 
     assert page.search.hasFocus() and page.search.text() == "m045"
     assert page.visible_ids() == ["c045"]
 
+    page.search.setFocus()
+    order = [page.focusWidget()]
+    for _ in range(2):
+        page.focusNextChild()
+        order.append(page.focusWidget())
+    assert order == [page.search, page.list, page.add_catalogue]  # Tab: search, list, link
+    for widget in order:
+        assert widget is not None and widget.accessibleName()
+
     page.search.setText("no such course")
     assert page.visible_ids() == [] and page.empty.isVisible()
     qtbot.keyClick(page.search, Qt.Key.Key_Return)
