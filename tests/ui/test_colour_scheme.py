@@ -31,6 +31,7 @@ def test_the_window_turns_dark_and_light_with_the_system(
     qtbot: QtBot, qapp: QApplication, window: MainWindow, follower: ColourSchemeFollower
 ) -> None:
     window.select_course("test-multi")
+    qtbot.waitUntil(lambda: window.state.installed is not None, timeout=15_000)  # drawn whole
     hints = qapp.styleHints()
     assert not looks_dark(qapp.palette())  # the test platform's own palette is light
     screenshot(window, "gallery-light")

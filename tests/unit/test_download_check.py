@@ -205,3 +205,16 @@ def test_docker_desktop_without_a_readable_limit_is_unknown(tmp_path: Path) -> N
     )
     assert room.free_bytes is None
     assert "limit and use could not be read" in room.unknown_reason
+
+
+def test_docker_desktop_on_windows_is_the_free_space_of_the_drive_its_disk_grows_on(
+    tmp_path: Path,
+) -> None:
+    wsl = tmp_path / "Local" / "Docker" / "wsl"
+    wsl.mkdir(parents=True)
+    room = measure_room(
+        "npipe:////./pipe/docker_engine", DESKTOP_INFO, lambda: DESKTOP_DF,
+        platform="win32", home=tmp_path, environ={"LOCALAPPDATA": str(tmp_path / "Local")},
+    )  # fmt: skip
+    assert room.free_bytes is not None
+    assert abs(room.free_bytes - shutil.disk_usage(wsl).free) < 100 * 2**20
