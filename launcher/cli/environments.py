@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from launcher.cli.images import check_before_download
 from launcher.cli.output import AddCommand, ProgressPrinter, emit, say
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.launcher import Launcher
@@ -49,6 +50,7 @@ def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
     say(f"Starting {course.display_name}…")
     folder = Path(args.folder) if args.folder else None
     guide = GuideChoice(args.guide_container) if args.guide_container else None
+    check_before_download(launcher, course.id, args.anyway)  # nothing to do if installed
     printer = ProgressPrinter()
     try:
         result = launcher.start(
@@ -162,6 +164,9 @@ def register(command: AddCommand) -> None:
     start.add_argument("--folder", help="the folder for your course files (remembered)")
     start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
     start.add_argument("--no-browser", action="store_true", help="do not open the browser")
+    start.add_argument(
+        "--anyway", action="store_true", help="download even if the check says it cannot fit"
+    )
     earlier = start.add_mutually_exclusive_group()
     for flag, choice, text in (
         ("--adopt-guide-container", "adopt", "stop a container made with the course's docker "

@@ -1,6 +1,6 @@
 """Commands for course images: install, update, images.
 
-    course-launcher install COURSE
+    course-launcher install COURSE [--anyway]
     course-launcher update COURSE [--check] [--remove-old] [--json]
     course-launcher images [--prune] [--json]
 
@@ -25,8 +25,25 @@ if TYPE_CHECKING:
 PRUNE_ADVICE = f"Remove the course images you no longer use with: {PRUNE_COMMAND}"
 
 
+def check_before_download(launcher: Launcher, course_id: str, anyway: bool) -> None:
+    """Print what the check before a download found; refuse a download that cannot
+    fit unless ``anyway`` (``install`` and a ``start`` that would download)."""
+    check = launcher.check_download(course_id)
+    if check.installed:
+        return
+    if check.download_bytes is not None:
+        say(f"To download: {human_size(check.download_bytes)}.")
+    for line in check.lines():
+        say(line)
+    if check.refused and not anyway:
+        refusal = check.refusal()
+        refusal.hint += " To try all the same, add --anyway."
+        raise refusal
+
+
 def _cmd_install(args: argparse.Namespace, launcher: Launcher) -> int:
     course = launcher.course(args.course)
+    check_before_download(launcher, course.id, args.anyway)
     say(f"Installing {course.display_name} ({course.image})…")
     printer = ProgressPrinter()
     try:
@@ -130,6 +147,9 @@ def _cmd_images(args: argparse.Namespace, launcher: Launcher) -> int:
 def register(command: AddCommand) -> None:
     install = command("install", _cmd_install, "download a course's environment")
     install.add_argument("course")
+    install.add_argument(
+        "--anyway", action="store_true", help="download even if the check says it cannot fit"
+    )
     update = command(
         "update", _cmd_update, "install a newer version of a course's environment", json=True
     )

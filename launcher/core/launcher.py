@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from launcher.core.environments.reset import ResetResult as ResetResult
     from launcher.core.environments.start import StartResult as StartResult
     from launcher.core.hub.export import HubExport
+    from launcher.core.images.download_check import DownloadCheck as DownloadCheck
     from launcher.core.images.inventory import LauncherImage as LauncherImage
     from launcher.core.images.inventory import RemovalResult as RemovalResult
     from launcher.core.images.pulled import PulledImages
@@ -203,6 +204,13 @@ class Launcher(
     def courses(self) -> list[Course]:
         """Every course in the catalogue, in its order."""
         return list(self.catalogue)
+
+    def course_logos(self) -> dict[str, Path]:
+        """Course id → a copy of its ``logo`` in the cache: fetched once (network), then
+        used offline; a logo that is not a small PNG or JPEG is left out."""
+        from launcher.core.catalogue.logos import course_logos
+
+        return course_logos(self.catalogue, self.paths.cache)
 
     @property
     def pulled_images(self) -> PulledImages:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from launcher import APP_NAME, __version__
+from launcher.ui.colour_scheme import ColourSchemeFollower
 from launcher.ui.single_instance import SingleInstance
 
 BENCH_VARIABLE = "COURSE_LAUNCHER_BENCH"  # "1": say on stderr when the window is first drawn
@@ -26,6 +27,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("course-launcher")
     app.setDesktopFileName("course-launcher")
+    ColourSchemeFollower(app)  # the system's light or dark scheme, now and when it changes
     return app
 
 

@@ -35,6 +35,7 @@ from launcher.ui.actions.courses import CourseActions, Opener
 from launcher.ui.actions.images import ImageActions
 from launcher.ui.actions.quitting import QuitFlow
 from launcher.ui.actions.reset import TutorActions
+from launcher.ui.course_icons import CourseIcons
 from launcher.ui.engine_watch import EngineWatch
 from launcher.ui.jobs import JobRunner, env_key
 from launcher.ui.log_follower import LogFollower
@@ -43,6 +44,7 @@ from launcher.ui.widgets.course_list import CourseList
 from launcher.ui.widgets.course_page import CoursePage, PageState, progress_parts
 from launcher.ui.widgets.engine_page import EnginePage
 from launcher.ui.widgets.tray import Tray, tray_entries
+from launcher.ui.widgets.welcome import WelcomePage, is_first_run, used_on_engine
 from launcher.ui.window_state import WindowState
 
 # Dialogs that load the Docker SDK are imported when first opened, so the window
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         runner: JobRunner | None = None,
         *,
         use_tray: bool | None = None,
+        first_run: bool | None = None,
     ) -> None:
         super().__init__()
         self.launcher = launcher
@@ -100,9 +103,13 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.page)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([320, 640])
-        self.courses_area = splitter
+        # The usual view or the first run's page; while Docker cannot be used, the Docker
+        # page takes the place of either.
+        self.views = QStackedWidget(self)
+        self.views.addWidget(splitter)
+        self.courses_area = self.views
         self.area = QStackedWidget(self)
-        self.area.addWidget(splitter)
+        self.area.addWidget(self.views)
         self.area.addWidget(self.engine_page)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -111,6 +118,9 @@ class MainWindow(QMainWindow):
         self.image_actions = ImageActions(self, self)
         self.tutor_actions = TutorActions(self, self)
         self.settings_action = build_menus(self, self)
+        self._set_up_welcome(first_run)
+        self.icons = CourseIcons(launcher, self.runner, self)
+        self.icons.changed.connect(self._show_icons)
         self.catalogue_changed()
 
         actions = self.course_actions
@@ -154,6 +164,10 @@ class MainWindow(QMainWindow):
     def catalogue_changed(self) -> None:
         """The catalogue has new courses (Settings, Import): list them again."""
         self.courses.fill(self.launcher.catalogue, self._list_lines())
+        if self.welcome is not None:
+            self.welcome.fill(self.launcher.catalogue, self.state.installed or (), self.state.facts)
+        self._show_icons()
+        self.icons.load()  # in a job; a new catalogue may bring new logos
 
     def _environments_changed(self) -> None:
         self.relabel_courses()
@@ -193,6 +207,7 @@ class MainWindow(QMainWindow):
 
     def select_course(self, course_id: str) -> None:
         self.courses.select(course_id)
+        self.leave_welcome()
 
     def folder_for(self, course_id: str) -> Path:
         return self.launcher.suggested_folder(course_id)
@@ -207,6 +222,48 @@ class MainWindow(QMainWindow):
 
     def say(self, text: str, timeout_ms: int = 0) -> None:
         self.statusBar().showMessage(text, timeout_ms)
+
+    # -- the first run ---------------------------------------------------------------
+    def _set_up_welcome(self, first_run: bool | None) -> None:
+        """No course used yet: open on "Which course are you studying?" (None: ask the
+        settings), and leave it when a course is chosen or the engine shows one in use."""
+        self.welcome: WelcomePage | None = None
+        if not (is_first_run(self.launcher.settings) if first_run is None else first_run):
+            return
+        self.welcome = WelcomePage(self.views)
+        self.views.addWidget(self.welcome)
+        self.views.setCurrentWidget(self.welcome)
+        self.welcome.chosen.connect(self.select_course)
+        self.welcome.add_catalogue_requested.connect(
+            lambda: self.show_settings().new_source.setFocus()
+        )
+        self.state.facts_changed.connect(self._welcome_sizes)
+        self.state.environments_changed.connect(self._welcome_sizes)
+        self.welcome.setFocus()
+
+    def _show_icons(self) -> None:
+        self.courses.set_icons(self.icons.icons)
+        if self.welcome is not None:
+            self.welcome.set_icons(self.icons.icons)
+
+    def _welcome_sizes(self) -> None:
+        state = self.state
+        if self.welcome is None:
+            return
+        if used_on_engine(state.statuses, state.installed or ()):
+            self.leave_welcome()  # used before, by this launcher or with this data
+        else:
+            self.welcome.show_sizes(state.installed or (), state.facts)
+
+    def leave_welcome(self) -> None:
+        """The usual view, with the selected course's page (after the first choice)."""
+        if self.welcome is None:
+            return
+        welcome, self.welcome = self.welcome, None
+        self.views.setCurrentIndex(0)
+        self.views.removeWidget(welcome)
+        welcome.deleteLater()
+        self.course_list.setFocus()
 
     # -- settings and diagnostics --------------------------------------------------
     def show_settings(self) -> SettingsDialog:

@@ -45,8 +45,12 @@ def screenshot(widget: QWidget, name: str) -> Path:
     return path
 
 
-def open_window(qtbot: QtBot, launcher: Launcher, opener: CapturedOpener) -> MainWindow:
-    window = MainWindow(launcher, opener=opener)
+def open_window(
+    qtbot: QtBot, launcher: Launcher, opener: CapturedOpener, *, first_run: bool | None = False
+) -> MainWindow:
+    """The window in its usual view (``first_run=None``: as the settings say, the way the
+    app opens it; True: on the first run's page)."""
+    window = MainWindow(launcher, opener=opener, first_run=first_run)
     qtbot.addWidget(window)
     window.resize(1000, 700)
     window.show()

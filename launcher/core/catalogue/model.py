@@ -36,6 +36,7 @@ from launcher.core.catalogue.tables import (
     WEB_PATH_RE,
     CatalogueTable,
     container_path,
+    logo_reference,
     memory_bytes,
     value_kind,
 )
@@ -115,6 +116,7 @@ class Course:
     volumes: tuple[Volume, ...] = ()
     backups: tuple[BackupSpec, ...] = ()
     hub_ready: bool = False  # the image has jupyterhub-singleuser, so a JupyterHub can run it
+    logo: str | None = None  # an https:// address, or a path relative to the catalogue file
     source: str = field(default="", compare=False)  # file or URL it came from
 
     @property
@@ -177,7 +179,7 @@ def merge_catalogues(catalogues: Iterable[Catalogue]) -> Catalogue:
 
 _COURSE_KEYS = (
     "id", "code", "presentation", "title", "image", "workspace", "preferred_port", "memory",
-    "description", "token", "env", "services", "volumes", "backups", "hub_ready",
+    "description", "token", "env", "services", "volumes", "backups", "hub_ready", "logo",
 )  # fmt: skip
 
 
@@ -293,6 +295,7 @@ def _read_course(table: CatalogueTable, course_id: str) -> Course:
         volumes=tuple(volumes),
         backups=tuple(backups),
         hub_ready=table.boolean("hub_ready"),
+        logo=logo_reference(table, "logo"),
         source=table.source,
     )
 

@@ -3,15 +3,17 @@
 :class:`CatalogueTable` wraps one table and knows where it sits in the file, so
 every problem it finds becomes a :class:`CatalogueEntryError` naming the file, the
 course and the key. The patterns and rules shared by the catalogue's checks (ids,
-variable names, web paths, memory sizes, container paths) live here too.
+variable names, web paths, memory sizes, container paths, logos) live here too.
 """
 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from launcher.core.errors import CatalogueEntryError
 
@@ -146,3 +148,49 @@ def container_path(table: CatalogueTable, name: str) -> str:
             '"/home/ou/work" (not "/" itself; no ":", "\\", "." or "..")',
         )
     return str(PurePosixPath(value))
+
+
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+_LOGO_PART_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+LOGO_RULE = (
+    "a logo is an https:// address, or a path relative to the catalogue file (letters, "
+    "digits, . _ - and /, no ..) of a .png or .jpg file"
+)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def logo_reference(table: CatalogueTable, name: str) -> str | None:
+    """An optional logo: an https:// address (http:// only on this computer) with no
+    login in it, or a relative path that stays in the catalogue's folder."""
+    text = table.text(name, default="") or None
+    if text is None:
+        return None
+    if len(text) > 2000 or any(c.isspace() or not c.isprintable() for c in text):
+        raise table.error(name, LOGO_RULE)
+    if "://" in text:
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname or ""
+        except ValueError:
+            raise table.error(name, LOGO_RULE) from None
+        secure = parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))
+        if not host or not secure or parts.username or parts.password:
+            raise table.error(name, LOGO_RULE + " (no login in the address)")
+        return text
+    path = PurePosixPath(text)
+    if (
+        text.startswith("/")
+        or not all(_LOGO_PART_RE.fullmatch(part) for part in text.split("/"))
+        or ".." in path.parts
+        or path.suffix.lower() not in LOGO_SUFFIXES
+    ):
+        raise table.error(name, LOGO_RULE)
+    return text

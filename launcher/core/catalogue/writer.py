@@ -3,7 +3,8 @@
 Used by take-away files (:mod:`launcher.core.archive.transfer`): the course's entry travels
 with its image, and an import saves it as a local catalogue source. Every key is
 written explicitly (defaults included), so reading the text back with
-:func:`launcher.core.catalogue.model.parse_catalogue` gives an equal :class:`Course`.
+:func:`launcher.core.catalogue.model.parse_catalogue` gives an equal :class:`Course`,
+but for a ``logo`` given as a path next to the catalogue file, which is left out.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def course_to_toml(course: Course, comment: str = "") -> str:
             lines.append(f"{key} = {toml_string(value)}")
     if course.hub_ready:  # only when true, so launchers older than the key still read the file
         lines.append("hub_ready = true")
+    if course.logo is not None and "://" in course.logo:  # a relative path would not travel
+        lines.append(f"logo = {toml_string(course.logo)}")
     if course.token is not None:
         lines += ["", "[course.token]", f"env = {toml_string(course.token.env)}"]
     if course.env:

@@ -91,6 +91,32 @@ def unusable(ref: ImageReference, what: str) -> RegistryError:
     )
 
 
+def listed_platforms(entries: object) -> tuple[Platform, ...]:
+    """The platforms a manifest list or OCI index offers (attestation entries skipped)."""
+    found: list[Platform] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
+            continue
+        annotations, wanted = entry.get("annotations") or {}, entry.get("platform") or {}
+        if annotations.get(REFERENCE_TYPE) == "attestation-manifest":
+            continue
+        here = Platform(
+            str(wanted.get("os")), str(wanted.get("architecture")), wanted.get("variant")
+        )
+        if "unknown" not in (here.os, here.architecture) and here not in found:
+            found.append(here)
+    return tuple(found)
+
+
+def config_platform(config: Mapping[str, Any]) -> Platform | None:
+    """The platform an image's config blob names (a single-platform image)."""
+    os_name, arch = config.get("os"), config.get("architecture")
+    if not isinstance(os_name, str) or not isinstance(arch, str) or not os_name or not arch:
+        return None
+    variant = config.get("variant")
+    return Platform(os_name, arch, variant if isinstance(variant, str) and variant else None)
+
+
 def choose_entry(ref: ImageReference, entries: object, platform: Platform) -> tuple[str, Platform]:
     """The digest and platform of the list entry that suits ``platform`` best."""
     best: tuple[int, str, Platform] | None = None

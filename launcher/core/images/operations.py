@@ -1,5 +1,6 @@
-"""The facade's verbs for course images: install, update, and the images on this
-computer (list, prune, remove an old version, what the registry says).
+"""The facade's verbs for course images: the check before a download, install, update,
+and the images on this computer (list, prune, remove an old version, what the
+registry says).
 
 :class:`launcher.core.launcher.Launcher` inherits them. A disk that fills up during
 an update (or an import) says, in both front ends, what removing unused course images
@@ -19,6 +20,7 @@ from launcher.core.operation import CancelToken, Progress, no_progress
 
 # Annotations only: the modules that do the work load when a verb runs.
 if TYPE_CHECKING:
+    from launcher.core.images.download_check import DownloadCheck
     from launcher.core.images.inventory import EngineDiskUsage, LauncherImage, RemovalResult
     from launcher.core.images.pull_progress import PullProgress
     from launcher.core.images.update import UpdateCheck, UpdateResult
@@ -39,6 +41,14 @@ class ImageOperations:
             self.engine.client, course, progress=progress, cancel=cancel,
             on_pulled=self.pulled_images.add,
         )  # fmt: skip
+
+    def check_download(self: LauncherContext, course_id: str) -> DownloadCheck:
+        """Before a download: room on Docker's disk, the image's processor, the memory.
+        An image that is here already needs no check (nor the network)."""
+        from launcher.core.images.download_check import check_download
+
+        engine = self.engine
+        return check_download(engine.client, engine.address, engine.info, self.course(course_id))
 
     def check_update(self: LauncherContext, course_id: str) -> UpdateCheck:
         """Whether a newer version of the course image is published (changes nothing)."""

@@ -32,6 +32,8 @@ from launcher.core.images.manifest import (
     ImageManifest,
     Platform,
     choose_entry,
+    config_platform,
+    listed_platforms,
     read_layers,
     unusable,
 )
@@ -105,6 +107,19 @@ class RegistryClient:
             data, media_type, digest = self._manifest(ref, entry)
         config, layers = read_layers(ref, data)
         return ImageManifest(ref, top, digest, media_type, config, layers, chosen)
+
+    def platforms(self, ref: ImageReference) -> tuple[Platform, ...]:
+        """The platforms ``ref`` is published for: a list's entries, or what a single
+        image's config says it is built for (an empty answer: the registry does not say)."""
+        data, _, _ = self._manifest(ref, ref.digest or ref.tag or "latest")
+        if "manifests" in data:
+            return listed_platforms(data["manifests"])
+        config, _ = read_layers(ref, data)
+        answer = self._call("GET", ref, f"blobs/{config}", {"Accept": "*/*"})
+        if "sha256:" + hashlib.sha256(answer.body).hexdigest() != config:
+            raise unusable(ref, "an image description that does not match its digest")
+        found = config_platform(self._json(ref, answer.body))
+        return (found,) if found is not None else ()
 
     def digest_of(self, ref: ImageReference) -> str:
         """The digest ``ref``'s tag points to now, from a ``HEAD`` request."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 from launcher.core.errors import GuideContainerFound
 from launcher.core.operation import CancelToken
 from launcher.ui.actions.host import ActionHost, env_job, idle_selection
+from launcher.ui.actions.install import InstallFlow
 from launcher.ui.jobs import Job, env_key, plain
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class CourseActions(QObject):
         self.opener = opener
         self.parent_widget = parent  # where questions appear
         self.guide_question: GuideContainerQuestion | None = None  # the last one asked
+        self.install_flow = InstallFlow(host, parent)
 
     def start_selected(self) -> None:
         self.start_answering(None)
@@ -82,13 +84,10 @@ class CourseActions(QObject):
         return env_job(host, course_id, "Stopping", plain(lambda: launcher.stop(course_id)))
 
     def install_selected(self) -> None:
-        host = self.host
-        course_id = host.selected_id()
-        if course_id is None:
-            return
-        launcher = host.launcher
-        title = f"Installing {launcher.course(course_id).code}"
-        env_job(host, course_id, title, lambda r, c: launcher.install(course_id, r, c))
+        """The check before the download, then the download (``actions/install.py``)."""
+        course_id = self.host.selected_id()
+        if course_id is not None:
+            self.install_flow.install(course_id)
 
     def cancel_selected(self) -> None:
         course_id = self.host.selected_id()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from launcher.core.catalogue.model import Catalogue
@@ -55,6 +56,12 @@ class CourseList(QWidget):
             line = lines.get(course.id, "")
             item.setText(f"{course.code} {course.presentation} — {course.title}\n{line}")
             item.setToolTip(line)
+
+    def set_icons(self, icons: Mapping[str, QIcon]) -> None:
+        """Each course's icon (from its catalogue's ``logo``), where it has one."""
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            item.setIcon(icons.get(str(item.data(ID_ROLE)), QIcon()))
 
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()
