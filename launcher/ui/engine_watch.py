@@ -14,8 +14,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from launcher.core.catalogue.list_lines import RegistryFacts
 from launcher.core.environments.state import EnvironmentState
+from launcher.core.errors import HostKeyChanged, HostKeyUnknown
 from launcher.core.launcher import Launcher
 from launcher.ui.jobs import Job, JobRunner
+from launcher.ui.window_forwards import WindowForwards
 from launcher.ui.window_state import StatusSnapshot, WindowState
 
 REFRESH_MS = 5000  # environments' state, when idle
@@ -26,6 +28,9 @@ FULL_CHECK_EVERY = 12  # polls: services that answered are asked again once a mi
 class EngineWatch(QObject):
     engine_found = Signal()
     engine_missing = Signal(str, str)  # what the banner says: headline, what to do
+    # another computer's SSH key is not the accepted one: the HostKeyUnknown or
+    # HostKeyChanged, for the window to ask (or warn) with its fingerprint
+    host_key_refused = Signal(object)
 
     def __init__(
         self,
@@ -43,6 +48,8 @@ class EngineWatch(QObject):
         self.engine_problem = ""  # the last reason Docker could not be reached
         self.engine_check_pending = False  # a search was asked for while one ran
         self.facts_asked = False
+        self.key_refused = False  # not looked for again by itself: the key will not change
+        self.forwards = WindowForwards(launcher)
         self.polls = 0
         self.refresh_timer = self._timer(REFRESH_MS, self.refresh)
         self.engine_timer = self._timer(ENGINE_RETRY_MS, self.check_engine)
@@ -54,7 +61,8 @@ class EngineWatch(QObject):
         return timer
 
     def stop(self) -> None:
-        """The window closes: look no more."""
+        """The window closes: look no more (the window ends the forwards once the jobs,
+        which may be making one, have finished)."""
         self.refresh_timer.stop()
         self.engine_timer.stop()
 
@@ -66,7 +74,9 @@ class EngineWatch(QObject):
             self.engine_check_pending = True
             return
         self.engine_check_pending = False
+        self.key_refused = False
         job = Job.call("engine", "Looking for Docker", self.launcher.connect)
+        job.refused.connect(self._engine_refused)
         job.succeeded.connect(self._engine_found)
         job.failed.connect(self._engine_missing)
         # on the next turn of the loop, once the runner has let this job go
@@ -81,6 +91,8 @@ class EngineWatch(QObject):
         """Settings named another engine: nothing was lost, and nothing is known yet."""
         self.engine_ok = self.engine_lost = False
         self.refresh_timer.stop()
+        # in a job: a status job may be making a forward to the old computer just now
+        self.runner.submit(Job.call("forwards", "Ending the forwards", self.forwards.close_all))
 
     def _engine_found(self, _engine: object) -> None:
         self.engine_ok = True
@@ -91,6 +103,11 @@ class EngineWatch(QObject):
         self.refresh_timer.start()
         self.refresh()
 
+    def _engine_refused(self, error: object) -> None:
+        if isinstance(error, HostKeyUnknown | HostKeyChanged):
+            self.key_refused = True
+            self.host_key_refused.emit(error)
+
     def _engine_missing(self, message: str, hint: str) -> None:
         # Docker that answered before and then went away "stopped"; the search's own
         # words ("not running, or not installed") would mislead a student who used it.
@@ -98,7 +115,8 @@ class EngineWatch(QObject):
         self.engine_ok = False
         self.engine_problem = message
         self.refresh_timer.stop()
-        self.engine_timer.start()
+        if not self.key_refused:
+            self.engine_timer.start()
         if self.engine_lost:
             self.engine_missing.emit(
                 "Docker stopped.",
@@ -118,13 +136,16 @@ class EngineWatch(QObject):
         self.polls += 1
         known = {} if self.polls % FULL_CHECK_EVERY == 0 else dict(self.state.ready)
         before = dict(self.state.statuses)
+        forwards = self.forwards
 
         def snapshot() -> StatusSnapshot:
             statuses = {s.course_id: s for s in launcher.statuses()}
+            running = [c for c, s in statuses.items() if s.state == EnvironmentState.RUNNING]
+            forwards.keep_only(running)
             ready = {}
-            for course_id, status in statuses.items():
-                if status.state != EnvironmentState.RUNNING:
-                    continue
+            for course_id in running:
+                status = statuses[course_id]
+                forwards.ensure(course_id)  # on another computer: reached through them
                 everything = frozenset(s.name for s in launcher.course(course_id).services)
                 if known.get(course_id) == everything and before.get(course_id) == status:
                     ready[course_id] = everything
