@@ -48,7 +48,7 @@ class EngineWatch(QObject):
         self.engine_problem = ""  # the last reason Docker could not be reached
         self.engine_check_pending = False  # a search was asked for while one ran
         self.facts_asked = False
-        self.key_refused = False  # not looked for again by itself: the key will not change
+        self.key_refused: HostKeyUnknown | HostKeyChanged | None = None  # the last refusal
         self.forwards = WindowForwards(launcher)
         self.polls = 0
         self.refresh_timer = self._timer(REFRESH_MS, self.refresh)
@@ -74,7 +74,7 @@ class EngineWatch(QObject):
             self.engine_check_pending = True
             return
         self.engine_check_pending = False
-        self.key_refused = False
+        self.key_refused = None
         job = Job.call("engine", "Looking for Docker", self.launcher.connect)
         job.refused.connect(self._engine_refused)
         job.succeeded.connect(self._engine_found)
@@ -105,7 +105,7 @@ class EngineWatch(QObject):
 
     def _engine_refused(self, error: object) -> None:
         if isinstance(error, HostKeyUnknown | HostKeyChanged):
-            self.key_refused = True
+            self.key_refused = error
             self.host_key_refused.emit(error)
 
     def _engine_missing(self, message: str, hint: str) -> None:
@@ -115,8 +115,10 @@ class EngineWatch(QObject):
         self.engine_ok = False
         self.engine_problem = message
         self.refresh_timer.stop()
-        if not self.key_refused:
+        if self.key_refused is None:  # a key does not change by itself: not asked again
             self.engine_timer.start()
+        if isinstance(self.key_refused, HostKeyUnknown):  # the window asks, not --accept…
+            hint = "Check its fingerprint in the question shown and accept it; Retry asks again."
         if self.engine_lost:
             self.engine_missing.emit(
                 "Docker stopped.",

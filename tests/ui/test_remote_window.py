@@ -68,6 +68,8 @@ def test_unknown_key_is_asked_then_the_course_starts_there_and_opens_here(
             timeout=5_000,
         )
         assert not window.watch.engine_ok and not window.watch.engine_timer.isActive()
+        assert "Retry asks again" in window.banner.detail.text()
+        assert "--accept-host-key" not in window.banner.detail.text()  # the command line's
         screenshot(dialog, "gallery-host-key-question")
         (accept,) = [
             b for b in dialog.buttons.buttons()
