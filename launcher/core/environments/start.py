@@ -251,9 +251,10 @@ def start_environment(
         cancel.check()
         writer, asked_now = 0, False
         sharing_notices: list[str] = []
+        notices: list[str] = []  # a remote's port that changed is never seen: no notice
         for attempt in range(3):
             if remote:  # the remote's ports are never seen: only the forwards' here
-                ports, notices = _ports_there(request, existing, attempt), list[str]()
+                ports = _ports_there(request, existing, attempt)
                 fingerprint = _fingerprint(request, source, {})
             else:
                 ports, notices = _choose_ports(request, existing)
