@@ -62,7 +62,9 @@ def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
         say(notice)
     emit(args, result.status.as_dict(), [f"{e.name}: {e.url}" for e in result.endpoints])
     say(f"{course.display_name} is ready. Your files are in {result.status.folder}.")
-    if not args.no_browser and launcher.settings.open_browser:
+    if launcher.on_another_computer():  # nothing here reaches it until it is forwarded
+        say(f"To open it here: course-launcher connect {args.course} --engine … (leave it open).")
+    elif not args.no_browser and launcher.settings.open_browser:
         _open(launcher, args.course, None)
     return 0
 

@@ -18,6 +18,7 @@ class (see docs/how-it-works.md, "Who may import whom").
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
     from launcher.core.images.update import UpdateResult as UpdateResult
     from launcher.core.images.users import ImageUsers
     from launcher.core.local.secrets import SecretStore
+    from launcher.core.remote.forwards import HeldForwards as HeldForwards
+    from launcher.core.remote.start_there import StartForwards
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +151,19 @@ class Launcher(
 
             self._engine = open_engine(self.engine_address, self.paths.data, self.accept_host_key)
         return self._engine
+
+    def on_another_computer(self) -> bool:
+        """True when the courses run on another computer (``ssh://``): its services are
+        reached here only through forwards. Asks nothing (the window asks it)."""
+        from launcher.core.remote.address import is_ssh_address
+
+        return is_ssh_address(self.engine_address)
+
+    def trust_host_key(self, fingerprint: str) -> None:
+        """The person accepted this SSH key fingerprint (the window's question, as
+        ``--accept-host-key``): the next connection remembers it, when the computer
+        still shows that key."""
+        self.accept_host_key = fingerprint
 
     @property
     def connected_engine(self) -> Engine | None:
@@ -269,7 +285,8 @@ class Launcher(
             self.engine.client, course, guide or GuideChoice.ASK, folder,
             platform=sys.platform, progress=progress,
         )  # fmt: skip
-        chosen = settled.folder or remembered.folder
+        there = self._start_there(course, settled.folder, create_folder=create_folder)
+        chosen = there[0] if there else settled.folder or remembered.folder
         if chosen is None:
             raise WorkspaceError(
                 f"No folder is chosen for {course.display_name} yet.",
@@ -284,17 +301,21 @@ class Launcher(
             shares_host_files=engine_shares_host_files(
                 self.engine.address, self.engine.info.operating_system
             ),
+            reach=there[1] if there else None,
         )
         if self._image_users is None:
             self._image_users = ImageUsers(self.paths.cache / FILE_NAME)
-        result = start_environment(
-            self.engine.client, request, progress=progress, cancel=cancel,
-            image_users=self._image_users, on_pulled=self.pulled_images.add,
-        )  # fmt: skip
+        with there[1] if there else contextlib.nullcontext():  # the forwards end here
+            result = start_environment(
+                self.engine.client, request, progress=progress, cancel=cancel,
+                image_users=self._image_users, on_pulled=self.pulled_images.add,
+            )  # fmt: skip
         warning = check_image_platform(self.engine.info, [result.image_platform])
         if warning or settled.notices:
             notices = (*settled.notices, *result.notices, *([warning] if warning else []))
             result = replace(result, notices=notices)
+        if there:  # the settings keep this computer's folder and ports, not that one's
+            return result
         self.update_settings(
             lambda settings: with_course(
                 settings,
@@ -304,6 +325,24 @@ class Launcher(
             )
         )
         return result
+
+    def _start_there(
+        self, course: Course, folder: Path | None, *, create_folder: bool
+    ) -> tuple[Path, StartForwards] | None:
+        """For an engine on another computer: the folder there (made when it is the
+        default one) and the forwards the start's readiness checks go through."""
+        from launcher.core.remote.engine import RemoteEngine
+        from launcher.core.remote.start_there import StartForwards, folder_for_start
+
+        engine = self.engine
+        if not isinstance(engine, RemoteEngine) or engine.target is None:
+            return None
+        recorded = None if folder else self.status(course.id).folder
+        chosen = folder_for_start(
+            engine.target, self.paths.data, course.code, course.presentation, folder,
+            recorded, create=create_folder,
+        )  # fmt: skip
+        return chosen, StartForwards(engine.target, self.paths.data)
 
     # -- settings and catalogues ------------------------------------------------------
     def update_settings(self, change: Callable[[Settings], Settings]) -> Settings:

@@ -26,9 +26,10 @@ from launcher.core.engine.diagnosis import (
     unreachable,
 )
 from launcher.core.environments.state import EnvironmentState
-from launcher.core.errors import NoEngineFound
+from launcher.core.errors import HostKeyChanged, HostKeyUnknown, NoEngineFound
 from launcher.core.launcher import Launcher
 from launcher.ui.jobs import Job, JobRunner
+from launcher.ui.window_forwards import WindowForwards
 from launcher.ui.window_state import StatusSnapshot, WindowState
 
 REFRESH_MS = 5000  # environments' state, when idle
@@ -41,6 +42,9 @@ START_TIMEOUT_S = 180.0  # … for this long, then say it did not answer
 class EngineWatch(QObject):
     engine_found = Signal()
     engine_missing = Signal(object)  # an EngineDiagnosis: what the Docker page says
+    # another computer's SSH key is not the accepted one: the HostKeyUnknown or
+    # HostKeyChanged, for the window to ask (or warn) with its fingerprint
+    host_key_refused = Signal(object)
 
     def __init__(
         self,
@@ -62,6 +66,8 @@ class EngineWatch(QObject):
         self.idle_retry_ms = ENGINE_RETRY_MS  # the look's interval before the start
         self.engine_check_pending = False  # a search was asked for while one ran
         self.facts_asked = False
+        self.key_refused: HostKeyUnknown | HostKeyChanged | None = None  # the last refusal
+        self.forwards = WindowForwards(launcher)
         self.polls = 0
         self.refresh_timer = self._timer(REFRESH_MS, self.refresh)
         self.engine_timer = self._timer(ENGINE_RETRY_MS, self.check_engine)
@@ -73,7 +79,8 @@ class EngineWatch(QObject):
         return timer
 
     def stop(self) -> None:
-        """The window closes: look no more."""
+        """The window closes: look no more (the window ends the forwards once the jobs,
+        which may be making one, have finished)."""
         self.refresh_timer.stop()
         self.engine_timer.stop()
 
@@ -85,6 +92,7 @@ class EngineWatch(QObject):
             self.engine_check_pending = True
             return
         self.engine_check_pending = False
+        self.key_refused = None
         launcher = self.launcher
 
         def look() -> object:
@@ -96,6 +104,7 @@ class EngineWatch(QObject):
                 return exc.diagnosis  # not a failure of the job: an answer for the page
 
         job = Job.call("engine", "Looking for Docker", look)
+        job.refused.connect(self._engine_refused)
         job.succeeded.connect(self._engine_answered)
         job.failed.connect(self._engine_unreachable)
         # on the next turn of the loop, once the runner has let this job go
@@ -110,6 +119,8 @@ class EngineWatch(QObject):
         """Settings named another engine: nothing was lost, and nothing is known yet."""
         self.engine_ok = self.engine_lost = False
         self.refresh_timer.stop()
+        # in a job: a status job may be making a forward to the old computer just now
+        self.runner.submit(Job.call("forwards", "Ending the forwards", self.forwards.close_all))
 
     def _engine_answered(self, answer: object) -> None:
         if isinstance(answer, EngineDiagnosis):
@@ -128,8 +139,15 @@ class EngineWatch(QObject):
         self.refresh_timer.start()
         self.refresh()
 
+    def _engine_refused(self, error: object) -> None:
+        if isinstance(error, HostKeyUnknown | HostKeyChanged):
+            self.key_refused = error
+            self.host_key_refused.emit(error)
+
     def _engine_unreachable(self, message: str, hint: str) -> None:
         """A search that failed for another reason (an engine over SSH …)."""
+        if isinstance(self.key_refused, HostKeyUnknown):  # the window asks, not --accept…
+            hint = "Check its fingerprint in the question shown and accept it; Retry asks again."
         self._engine_missing(unreachable(message, hint))
 
     def _environments_unreachable(self, message: str, hint: str) -> None:
@@ -146,7 +164,8 @@ class EngineWatch(QObject):
         self.engine_ok = False
         self.engine_problem = diagnosis.headline
         self.refresh_timer.stop()
-        self.engine_timer.start()
+        if self.key_refused is None:  # a key does not change by itself: not asked again
+            self.engine_timer.start()
         if self.starting_since is not None:
             waited = time.monotonic() - self.starting_since
             if diagnosis.case == EngineCase.PERMISSION_DENIED:
@@ -206,13 +225,16 @@ class EngineWatch(QObject):
         self.polls += 1
         known = {} if self.polls % FULL_CHECK_EVERY == 0 else dict(self.state.ready)
         before = dict(self.state.statuses)
+        forwards = self.forwards
 
         def snapshot() -> StatusSnapshot:
             statuses = {s.course_id: s for s in launcher.statuses()}
+            running = [c for c, s in statuses.items() if s.state == EnvironmentState.RUNNING]
+            forwards.keep_only(running)
             ready = {}
-            for course_id, status in statuses.items():
-                if status.state != EnvironmentState.RUNNING:
-                    continue
+            for course_id in running:
+                status = statuses[course_id]
+                forwards.ensure(course_id)  # on another computer: reached through them
                 everything = frozenset(s.name for s in launcher.course(course_id).services)
                 if known.get(course_id) == everything and before.get(course_id) == status:
                     ready[course_id] = everything

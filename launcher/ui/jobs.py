@@ -55,6 +55,9 @@ def lower_this_threads_priority() -> None:
 class Job(QObject):
     succeeded = Signal(object)  # the operation's result
     failed = Signal(str, str)  # message, hint: written for the student
+    # the typed error itself, just before ``failed``: for a window that needs more than
+    # its words (an unknown SSH host key's fingerprint)
+    refused = Signal(object)
     cancelled = Signal()
     done = Signal()  # after any of the three
 
@@ -95,6 +98,7 @@ class Job(QObject):
             self.cancelled.emit()
         except LauncherError as exc:
             log.info("%s failed: %s", self.title, exc.message, exc_info=True)
+            self.refused.emit(exc)
             self.failed.emit(exc.message, exc.hint)
         except Exception as exc:
             log.exception("%s failed unexpectedly", self.title)

@@ -30,6 +30,7 @@ from launcher.core.catalogue.list_lines import list_lines
 from launcher.core.catalogue.model import Catalogue
 from launcher.core.engine.diagnosis import EngineDiagnosis
 from launcher.core.environments.state import EnvironmentState
+from launcher.core.errors import HostKeyChanged, HostKeyUnknown
 from launcher.core.launcher import Launcher
 from launcher.ui.actions.courses import CourseActions, Opener
 from launcher.ui.actions.images import ImageActions
@@ -45,12 +46,14 @@ from launcher.ui.widgets.course_page import CoursePage, PageState, progress_part
 from launcher.ui.widgets.engine_page import EnginePage
 from launcher.ui.widgets.tray import Tray, tray_entries
 from launcher.ui.widgets.welcome import WelcomePage, is_first_run, used_on_engine
+from launcher.ui.window_forwards import WindowForwards
 from launcher.ui.window_state import WindowState
 
 # Dialogs that load the Docker SDK are imported when first opened, so the window
 # appears before them (see docs/how-it-works.md, "Start-up").
 if TYPE_CHECKING:
     from launcher.ui.dialogs.diagnostics import DiagnosticsDialog
+    from launcher.ui.dialogs.host_key import HostKeyDialog
     from launcher.ui.dialogs.settings import SettingsDialog
 
 DRAW_MS = 125  # progress and log are redrawn 8 times a second, not per event
@@ -85,6 +88,7 @@ class MainWindow(QMainWindow):
         self.leaving = QuitFlow(self, self, self.tray, self.course_actions)
         self.settings_dialog: SettingsDialog | None = None
         self.diagnostics_dialog: DiagnosticsDialog | None = None
+        self.host_key_dialog: HostKeyDialog | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(960, 640)
         self.log = LogFollower(launcher, self.runner, self)
@@ -136,6 +140,7 @@ class MainWindow(QMainWindow):
         self.state.errors_changed.connect(self.redraw)
         self.watch.engine_found.connect(self._engine_found)
         self.watch.engine_missing.connect(self._engine_missing)
+        self.watch.host_key_refused.connect(self.ask_about_host_key)
 
         self.draw_timer = QTimer(self)
         self.draw_timer.setInterval(DRAW_MS)
@@ -197,9 +202,28 @@ class MainWindow(QMainWindow):
         QGuiApplication.clipboard().setText(command)
         self.say("Command copied: paste it into a terminal and press Enter.", 8000)
 
+    def ask_about_host_key(self, error: HostKeyUnknown | HostKeyChanged) -> None:
+        """Another computer's key: asked about when new, warned about when changed."""
+        from launcher.ui.dialogs.host_key import HostKeyDialog
+
+        if self.host_key_dialog is not None:
+            self.host_key_dialog.deleteLater()
+        dialog = HostKeyDialog(error, self)
+        dialog.accepted_key.connect(self._host_key_accepted)
+        self.host_key_dialog = dialog
+        dialog.open()
+
+    def _host_key_accepted(self, fingerprint: str) -> None:
+        self.launcher.trust_host_key(fingerprint)
+        self.retry_engine()  # connects, and remembers the key
+
     def refresh(self) -> None:
         """Ask the engine for every environment's state now (after a job, an import)."""
         self.watch.refresh()
+
+    @property
+    def forwards(self) -> WindowForwards:
+        return self.watch.forwards
 
     # -- what is selected ------------------------------------------------------------
     def selected_id(self) -> str | None:
@@ -369,6 +393,7 @@ class MainWindow(QMainWindow):
         self.draw_timer.stop()
         self.watch.stop()
         self.runner.shut_down()
+        self.forwards.close_all()  # courses on another computer: no longer reached here
         self.tray.close()
         super().closeEvent(event)
         self.closed.emit()

@@ -170,13 +170,14 @@ def check_work_files(common: list[str], folder: Path, tmp_path: Path) -> None:
 
 
 def test_start_there_open_here_through_a_forward_then_lose_it(
-    ssh_agent: SshServer, course_catalogue: Path, student_area: Path,
+    ssh_agent: SshServer, course_catalogue: Path,
     clean_engine: docker.DockerClient, tmp_path: Path,
 ) -> None:  # fmt: skip
     common = ["--catalogue", str(course_catalogue), "--engine", ssh_agent.address()]
-    folder = make_student_folder(student_area, "remote")
-    # The folder is on that computer, where the launcher sets no ACLs for the image's
-    # user (it cannot reach that file system): the folder there lets it write.
+    # The folder is on that computer, where the SSH user reaches it and the launcher
+    # sets no ACLs for the image's user (it cannot reach that file system): the folder
+    # there lets it write.
+    folder = make_student_folder(ssh_agent.home, "remote")
     folder.chmod(0o777)
     started = cli("start", "test-jupyter", "--folder", str(folder), "--no-browser", "--json",
                   "--accept-host-key", ssh_agent.fingerprint(), *common)  # fmt: skip
@@ -263,7 +264,7 @@ def test_start_there_open_here_through_a_forward_then_lose_it(
 
 
 def test_connection_cut_mid_start_then_the_next_start_adopts(
-    ssh_agent: SshServer, course_catalogue: Path, student_area: Path,
+    ssh_agent: SshServer, course_catalogue: Path,
     clean_engine: docker.DockerClient, tmp_path: Path,
 ) -> None:  # fmt: skip
     # Ready only once the test says so (a file in the folder), so the start is surely
@@ -273,7 +274,7 @@ def test_connection_cut_mid_start_then_the_next_start_adopts(
         'ready = "/api/status"', 'ready = "/api/contents/ready.txt"', 1))  # fmt: skip
     common = ["--catalogue", str(waiting), "--engine", ssh_agent.address(),
               "--accept-host-key", ssh_agent.fingerprint()]  # fmt: skip
-    folder = make_student_folder(student_area, "cut")
+    folder = make_student_folder(ssh_agent.home, "cut")  # over there, as above
     folder.chmod(0o777)  # as in the test above: Jupyter there reads the folder
     start = subprocess.Popen(
         [sys.executable, "-m", "launcher", "start", "test-jupyter", "--folder", str(folder),

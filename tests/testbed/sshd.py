@@ -2,7 +2,8 @@
 
 Its host key is made for each run; the test user logs in by key only and may use the
 test engine through a hard link to the engine's socket (a link to a socket reaches the
-same socket, so the engine's own folder stays private).
+same socket, so the engine's own folder stays private). The user's home is a fresh
+folder of the run (``home``), where a remote course's default folder is made.
 """
 
 from __future__ import annotations
@@ -34,13 +35,18 @@ class SshServer:
     engine_socket: str  # the engine's socket as the test user reaches it
     agent_socket: str  # an ssh-agent holding the test user's key
     process: subprocess.Popen[bytes]
+    host: str = "127.0.0.1"  # where the launcher reaches it
+
+    @property
+    def home(self) -> Path:
+        return self.folder / "home"
 
     @property
     def host_key(self) -> Path:
         return self.folder / "host_ed25519"
 
     def address(self, user: str | None = None) -> str:
-        return f"ssh://{user or self.user}@127.0.0.1:{self.port}{self.engine_socket}"
+        return f"ssh://{user or self.user}@{self.host}:{self.port}{self.engine_socket}"
 
     def fingerprint(self) -> str:
         done = subprocess.run(
@@ -92,12 +98,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _ensure_user() -> None:
+def _ensure_user(home: Path) -> None:
     if subprocess.run(["id", USER], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--no-create-home", "-d", "/nonexistent", "-s", "/bin/sh",
+        subprocess.run(["useradd", "--no-create-home", "-d", str(home), "-s", "/bin/sh",
                         USER], check=True)  # fmt: skip
     # key-only, but not locked: with PAM off a locked account ("!") may not log in at all
-    subprocess.run(["usermod", "-p", "*", "-a", "-G", GROUP, USER], check=True)
+    subprocess.run(["usermod", "-p", "*", "-d", str(home), "-a", "-G", GROUP, USER], check=True)
+    home.mkdir(mode=0o755)
+    shutil.chown(home, USER, USER)
 
 
 def _start_sshd(folder: Path, port: int) -> subprocess.Popen[bytes]:
@@ -122,7 +130,9 @@ def _start_sshd(folder: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def running_sshd(engine_socket: Path) -> Iterator[SshServer]:
+def running_sshd(engine_socket: Path, listen: str = "127.0.0.1") -> Iterator[SshServer]:
+    """An sshd on 127.0.0.1 (and on ``listen`` too, e.g. the address by which another
+    network namespace reaches this machine)."""
     if os.geteuid() != 0:
         raise TestbedUnavailable("the test sshd needs root (a test user and its key)")
     if which("sshd") is None:
@@ -137,7 +147,7 @@ def running_sshd(engine_socket: Path) -> Iterator[SshServer]:
     agent: subprocess.Popen[bytes] | None = None
     server: SshServer | None = None
     try:
-        _ensure_user()
+        _ensure_user(folder / "home")
         link = folder / "engine.sock"
         os.link(engine_socket, link)
         _keygen(folder / "host_ed25519")
@@ -146,8 +156,9 @@ def running_sshd(engine_socket: Path) -> Iterator[SshServer]:
         shutil.copy(folder / "user_key.pub", keys)
         keys.chmod(0o644)
         port = _free_port()
+        also = f"ListenAddress {listen}\n" if listen != "127.0.0.1" else ""
         (folder / "sshd_config").write_text(
-            f"Port {port}\nListenAddress 127.0.0.1\nHostKey {folder / 'host_ed25519'}\n"
+            f"Port {port}\nListenAddress 127.0.0.1\n{also}HostKey {folder / 'host_ed25519'}\n"
             f"PidFile {folder / 'sshd.pid'}\nAuthorizedKeysFile {keys}\nAllowUsers {USER}\n"
             "UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             "PubkeyAuthentication yes\nStrictModes no\nAllowTcpForwarding yes\n"
@@ -163,7 +174,9 @@ def running_sshd(engine_socket: Path) -> Iterator[SshServer]:
             check=True,
             env=dict(os.environ, SSH_AUTH_SOCK=agent_socket),
         )
-        server = SshServer(folder, port, USER, str(link), agent_socket, _start_sshd(folder, port))
+        server = SshServer(
+            folder, port, USER, str(link), agent_socket, _start_sshd(folder, port), listen
+        )
         yield server
     finally:
         if server is not None:

@@ -47,15 +47,19 @@ def find_container(client: docker.DockerClient, course: Course) -> Any | None:
 
 
 def published_ports(container: Any) -> dict[int, int]:
-    """Container port -> host port, from the container's own configuration."""
+    """Container port -> host port, from the container's own configuration; where the
+    engine chose the port (0, on a remote engine), what it gave while it runs."""
     bindings = container.attrs.get("HostConfig", {}).get("PortBindings") or {}
+    given = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
     ports: dict[int, int] = {}
     for key, values in bindings.items():
+        if values and values[0].get("HostPort") in ("0", ""):
+            values = [v for v in given.get(key) or [] if v.get("HostIp") == LOOPBACK]
         if values and values[0].get("HostPort"):
             ports[int(key.split("/")[0])] = int(values[0]["HostPort"])
     if not ports:  # fall back to what the launcher wrote when it made the container
         raw = container.labels.get(PORTS_LABEL, "{}")
-        ports = {int(k): int(v) for k, v in json.loads(raw).items()}
+        ports = {int(k): int(v) for k, v in json.loads(raw).items() if int(v)}
     return ports
 
 
@@ -115,7 +119,7 @@ def _summary_ports(row: dict[str, Any]) -> dict[int, int]:
     if ports:
         return ports
     raw = (row.get("Labels") or {}).get(PORTS_LABEL, "{}")
-    return {int(k): int(v) for k, v in json.loads(raw).items()}
+    return {int(k): int(v) for k, v in json.loads(raw).items() if int(v)}  # 0: the engine's
 
 
 def environment_statuses(

@@ -92,18 +92,22 @@ class EnvironmentOperations:
         """Names of the course's services that answer now (for Open buttons); pass the
         status when it is known, to save asking the engine again."""
         from launcher.core.environments.readiness import answering, ready_checks, ready_url
+        from launcher.core.remote.forwards import reachable_ports
 
         course = self.course(course_id)
         status = status or self.status(course_id)
         if status.state != EnvironmentState.RUNNING:
             return set()
-        checks = ready_checks(course, status.ports, self.ensure_token(course_id))
+        ports = reachable_ports(self.engine, self.paths.state, course_id, status.ports)
+        if ports is None:  # on another computer, and not forwarded here (yet)
+            return set()
+        checks = ready_checks(course, ports, self.ensure_token(course_id))
         answered = answering(checks)
         up = {check.url for check in checks if check.service in answered}
         return {
             service.name
             for service in course.services
-            if service.port in status.ports and ready_url(service, status.ports) in up
+            if service.port in ports and ready_url(service, ports) in up
         }
 
     def open_page(self: LauncherContext, url: str) -> Path:

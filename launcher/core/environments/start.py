@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,10 @@ class StartRequest:
     ready_timeout: float = READY_TIMEOUT
     # a native Linux engine: the folder is shared with the uid that writes it (sharing.py)
     shares_host_files: bool = False
+    # An engine on another computer: ``folder`` is a path there, the engine picks the
+    # ports (on its 127.0.0.1), and this maps them (container port -> port there) to
+    # ports here that reach them, for the readiness checks. None: an engine here.
+    reach: Callable[[Mapping[int, int]], Mapping[int, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,19 @@ def _choose_ports(request: StartRequest, existing: Any | None) -> tuple[dict[int
             )
         chosen[cport] = port
     return chosen, notices
+
+
+def _ports_there(request: StartRequest, existing: Any | None, attempt: int) -> dict[int, int]:
+    """The ports asked of a remote engine: the ones used before or preferred (stable
+    addresses), nothing checked here; 0 (the engine's choice) after a clash there."""
+    current = published_ports(existing) if existing is not None else {}
+    course = request.course
+    ports: dict[int, int] = {}
+    for index, cport in enumerate(course.container_ports):
+        preferred = course.preferred_port + index if course.preferred_port else 0
+        wanted = current.get(cport) or request.remembered_ports.get(cport) or preferred
+        ports[cport] = 0 if attempt else wanted
+    return ports
 
 
 def _fingerprint(request: StartRequest, source: str, ports: dict[int, int]) -> str:
@@ -191,7 +208,7 @@ def _create(
     container_labels = {
         **labels.base_labels(course.id),
         labels.WORKSPACE: course.workspace,
-        labels.FOLDER: str(request.folder),
+        labels.FOLDER: request.folder.as_posix() if request.reach else str(request.folder),
         labels.IMAGE: course.image,
         labels.FINGERPRINT: fingerprint,
         PORTS_LABEL: json.dumps({str(k): v for k, v in ports.items()}),
@@ -222,17 +239,26 @@ def start_environment(
     image_users = image_users or ImageUsers(None)
     cancel = cancel or CancelToken()
     course = request.course
-    folder = check_folder(request.folder, create=request.create_folder)
-    source = mount_source(folder, sys.platform)
+    remote = request.reach is not None
+    if remote:  # a folder over there: nothing to check or share here
+        folder, source = request.folder, request.folder.as_posix()
+    else:
+        folder = check_folder(request.folder, create=request.create_folder)
+        source = mount_source(folder, sys.platform)
     with translate_engine_errors(f"starting {course.display_name}"):
         existing = find_container(client, course)
         image = ensure_image(client, course, progress, cancel, on_pulled)
         cancel.check()
         writer, asked_now = 0, False
         sharing_notices: list[str] = []
+        notices: list[str] = []  # a remote's port that changed is never seen: no notice
         for attempt in range(3):
-            ports, notices = _choose_ports(request, existing)
-            fingerprint = _fingerprint(request, source, ports)
+            if remote:  # the remote's ports are never seen: only the forwards' here
+                ports = _ports_there(request, existing, attempt)
+                fingerprint = _fingerprint(request, source, {})
+            else:
+                ports, notices = _choose_ports(request, existing)
+                fingerprint = _fingerprint(request, source, ports)
             if existing is not None and (
                 existing.labels.get(labels.FINGERPRINT) != fingerprint
                 or existing.attrs.get("Image") != image.id
@@ -265,7 +291,10 @@ def start_environment(
         else:  # pragma: no cover - the loop always breaks or raises
             raise PortInUse("No free port could be used.", "Try again.")
         existing.reload()
-        checks = ready_checks(course, ports, request.token)
+        if remote:
+            ports = published_ports(existing)  # what the engine gave
+        here = request.reach(ports) if request.reach is not None else ports
+        checks = ready_checks(course, here, request.token)
         wait_until_ready(
             existing, checks, cancel=cancel, progress=progress, timeout=request.ready_timeout
         )
@@ -281,7 +310,7 @@ def start_environment(
         state=container_state(existing),
         container=existing.name,
         image=course.image,
-        folder=str(folder),
+        folder=source if remote else str(folder),
         endpoints=endpoints(course, ports),
         ports=ports,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +21,7 @@ from launcher.core.engine.model import Engine
 from launcher.core.environments.state import EnvironmentStatus
 from launcher.core.errors import UsageError
 from launcher.core.local.files import process_alive, write_atomic
+from launcher.core.remote.address import SshTarget
 from launcher.core.remote.engine import RemoteEngine
 from launcher.core.remote.tunnel import Forward, SshTunnel, free_local_port
 
@@ -46,6 +48,16 @@ class HeldForwards:
             self.record.unlink()
 
 
+def forward_ports(
+    target: SshTarget, data_folder: Path, remote_ports: Iterable[int]
+) -> tuple[dict[int, int], SshTunnel]:
+    """Forward each port of the remote's 127.0.0.1 to one here (remote -> local), held
+    by the tunnel returned until it is closed."""
+    ports = {remote: free_local_port(remote) for remote in sorted(set(remote_ports))}
+    forwards = [Forward(local, remote) for remote, local in ports.items()]
+    return ports, SshTunnel(target, data_folder, forwards)
+
+
 def hold_forwards(
     engine: RemoteEngine, status: EnvironmentStatus, data_folder: Path, state_folder: Path
 ) -> HeldForwards:
@@ -55,11 +67,7 @@ def hold_forwards(
             f"{status.course_id} is not running on {engine.target.host}.",
             f"Start it first: course-launcher start {status.course_id} --engine {engine.address}",
         )
-    ports: dict[int, int] = {}
-    for remote in sorted(set(status.ports.values())):
-        ports[remote] = free_local_port(remote)
-    forwards = [Forward(local, remote) for remote, local in ports.items()]
-    tunnel = SshTunnel(engine.target, data_folder, forwards)
+    ports, tunnel = forward_ports(engine.target, data_folder, status.ports.values())
     record = _record(state_folder, status.course_id)
     text = json.dumps({"address": engine.address, "pid": os.getpid(),
                        "ports": {str(r): local for r, local in ports.items()}})  # fmt: skip
@@ -71,19 +79,38 @@ def hold_forwards(
     return HeldForwards(status.course_id, ports, tunnel, record)
 
 
-def through_forward(engine: Engine, state_folder: Path, course_id: str, url: str) -> str:
-    """``url`` as this computer reaches it: unchanged for a local engine; through the
-    forwards ``connect`` holds for a remote one."""
-    if not isinstance(engine, RemoteEngine):
-        return url
+def _held_ports(engine: RemoteEngine, state_folder: Path, course_id: str) -> dict[int, int]:
+    """Remote port -> local port of the forwards a live launcher holds for the course."""
     try:
         held = json.loads(_record(state_folder, course_id).read_text(encoding="utf-8"))
         alive = held["address"] == engine.address and process_alive(int(held["pid"]))
         ports = {int(r): int(local) for r, local in held["ports"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        alive, ports = False, {}
+        return {}
+    return ports if alive else {}
+
+
+def reachable_ports(
+    engine: Engine, state_folder: Path, course_id: str, ports: dict[int, int]
+) -> dict[int, int] | None:
+    """Container port -> the port here that reaches it: ``ports`` for a local engine;
+    through held forwards for a remote one (None when they are not all held)."""
+    if not isinstance(engine, RemoteEngine):
+        return ports
+    held = _held_ports(engine, state_folder, course_id)
+    if not all(remote in held for remote in ports.values()):
+        return None
+    return {cport: held[remote] for cport, remote in ports.items()}
+
+
+def through_forward(engine: Engine, state_folder: Path, course_id: str, url: str) -> str:
+    """``url`` as this computer reaches it: unchanged for a local engine; through the
+    forwards ``connect`` (or the window) holds for a remote one."""
+    if not isinstance(engine, RemoteEngine):
+        return url
+    ports = _held_ports(engine, state_folder, course_id)
     remote_port = urlsplit(url).port
-    if not alive or remote_port not in ports:
+    if remote_port not in ports:
         raise UsageError(
             f"{course_id} runs on another computer; its address there is not reachable "
             "from here until it is forwarded.",

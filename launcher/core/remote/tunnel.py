@@ -39,6 +39,23 @@ class Forward:
         return f"{local}:{remote}"
 
 
+def ssh_command(target: SshTarget, data_folder: Path) -> list[str]:
+    """``ssh`` with the options every connection to ``target`` uses (before ``-L``s)."""
+    program = shutil.which("ssh")
+    if program is None:
+        raise RemoteUnavailable(
+            "The SSH programs are not installed on this computer.",
+            "Install OpenSSH (on Windows: Settings → Optional features → OpenSSH Client).",
+        )
+    return [
+        program, "-T", "-p", str(target.port), *ssh_trust_options(data_folder),
+        "-o", "BatchMode=yes",  # never a password prompt nobody sees
+        "-o", "ControlMaster=no",
+        "-o", "ControlPath=none",
+        "-o", "LogLevel=ERROR",
+    ]  # fmt: skip
+
+
 class SshTunnel:
     """One ``ssh`` holding ``forwards`` until :meth:`close` (or this process ends)."""
 
@@ -46,22 +63,12 @@ class SshTunnel:
         self.target = target
         self.forwards = forwards
         self._said: str | None = None  # what ssh wrote before it ended
-        program = shutil.which("ssh")
-        if program is None:
-            raise RemoteUnavailable(
-                "The SSH programs are not installed on this computer.",
-                "Install OpenSSH (on Windows: Settings → Optional features → OpenSSH Client).",
-            )
-        command = [program, "-T", "-p", str(target.port), *ssh_trust_options(data_folder)]
+        command = ssh_command(target, data_folder)
         command += [
-            "-o", "BatchMode=yes",  # never a password prompt nobody sees
             "-o", "ExitOnForwardFailure=yes",
             "-o", "ServerAliveInterval=5",
             "-o", "ServerAliveCountMax=3",
             "-o", "StreamLocalBindUnlink=yes",
-            "-o", "ControlMaster=no",
-            "-o", "ControlPath=none",
-            "-o", "LogLevel=ERROR",
         ]  # fmt: skip
         for forward in forwards:
             command += ["-L", forward.argument()]

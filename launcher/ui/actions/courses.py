@@ -5,6 +5,7 @@ Each runs as a job; what it learns goes to the window's state."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -44,17 +45,25 @@ class CourseActions(QObject):
         if course_id is None:
             return
         launcher = host.launcher
-        folder = host.chosen_folder()
+        folder: Path | None = host.chosen_folder()
         is_default = folder == host.folder_for(course_id) and launcher.folder_for(course_id) is None
+        there = launcher.on_another_computer()
+        if there:  # a folder here cannot be used there: its own, or ~/CODE-PRESENTATION
+            folder, is_default = None, False
+        forwards = host.forwards
 
         def work(
             report: Callable[[Any], None], cancel: CancelToken
         ) -> StartResult | GuideContainerFound:
             try:
-                return launcher.start(course_id, folder, create_folder=is_default,
-                                      guide=guide, progress=report, cancel=cancel)  # fmt: skip
+                started = launcher.start(course_id, folder, create_folder=is_default,
+                                         guide=guide, progress=report, cancel=cancel)  # fmt: skip
             except GuideContainerFound as found:
                 return found  # a question for the student, asked on the GUI thread
+            if there:
+                report("Forwarding it to this computer…")
+                forwards.ensure(course_id)  # before Open is pressed (or the browser opens)
+            return started
 
         job = env_job(host, course_id, f"Starting {launcher.course(course_id).code}", work)
         job.succeeded.connect(lambda result: self._started(course_id, result))

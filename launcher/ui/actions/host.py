@@ -13,6 +13,7 @@ from typing import Protocol
 
 from launcher.core.launcher import Launcher
 from launcher.ui.jobs import Job, JobRunner, Work, env_key
+from launcher.ui.window_forwards import WindowForwards
 from launcher.ui.window_state import WindowState
 
 
@@ -25,6 +26,11 @@ class ActionHost(Protocol):
 
     @property
     def state(self) -> WindowState: ...
+
+    @property
+    def forwards(self) -> WindowForwards:
+        """The forwards of courses on another computer, held while the window is open."""
+        ...
 
     def selected_id(self) -> str | None: ...
 

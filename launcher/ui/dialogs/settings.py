@@ -1,4 +1,5 @@
-"""Settings: catalogues, the Docker engine's address, the browser.
+"""Settings: catalogues, the Docker engine's address (or another computer's, over
+SSH), the browser.
 
 (Start at login has no control yet: it appears when the OS integration exists.)
 
@@ -37,6 +38,7 @@ from launcher.core.local.settings import Settings
 from launcher.core.operation import CancelToken
 from launcher.ui.jobs import Job, JobRunner
 
+SSH_SCHEME = "ssh://"
 SETTINGS_JOB = "settings"  # one key: saves and catalogue checks never race each other
 
 
@@ -108,7 +110,8 @@ class SettingsDialog(QDialog):
         catalogue_layout.addWidget(self.catalogue_status)
 
         general = QGroupBox("General", self)
-        self.engine_address = QLineEdit(settings.engine_address or "", general)
+        there = (settings.engine_address or "").lower().startswith(SSH_SCHEME)
+        self.engine_address = QLineEdit("" if there else settings.engine_address or "", general)
         self.engine_address.setAccessibleName("Docker engine address")
         self.engine_address.setPlaceholderText("Automatic (recommended)")
         self.engine_address.setToolTip(
@@ -126,14 +129,41 @@ class SettingsDialog(QDialog):
         self.engine_problem.setWordWrap(True)
         self.engine_problem.setAccessibleName("Engine address problem")
         self.engine_problem.hide()
+        self.remote = QCheckBox("Run courses on another &computer, over SSH", general)
+        self.remote.setAccessibleName("Run courses on another computer")
+        self.remote.setToolTip("Courses run on that computer's Docker; you open them here")
+        self.remote.setChecked(there)
+        self.ssh_address = QLineEdit((settings.engine_address or "") if there else "", general)
+        self.ssh_address.setAccessibleName("SSH address of the other computer")
+        self.ssh_address.setPlaceholderText("ssh://user@computer")
+        self.ssh_address.setToolTip(
+            "Your user there and the computer's name; add :port when SSH is not on port 22, "
+            "and the engine's socket as a path when it is not /var/run/docker.sock"
+        )
+        self.ssh_address.textChanged.connect(lambda _text: self._check_engine_address())
+        self.remote_note = QLabel(
+            "Courses then run there, each in a folder in your home there "
+            "(~/CODE-PRESENTATION). While this window is open they are forwarded here, so "
+            "Open works as usual. You log in with your SSH key; the first time, you check "
+            "the computer's key.",
+            general,
+        )
+        self.remote_note.setWordWrap(True)
+        self.remote_note.setAccessibleName("About running courses on another computer")
+        self.remote.toggled.connect(lambda _on: self._show_remote())
         form = QFormLayout(general)
         form.addRow("Docker &engine address:", self.engine_address)
+        form.addRow("", self.remote)
+        form.addRow("&SSH address:", self.ssh_address)
+        form.addRow("", self.remote_note)
         form.addRow("", self.engine_problem)
         form.addRow("", self.open_browser)
         form.addRow("", self.start_at_login)
-        engine_label = form.labelForField(self.engine_address)
-        if isinstance(engine_label, QLabel):
-            engine_label.setBuddy(self.engine_address)
+        for field in (self.engine_address, self.ssh_address):
+            label = form.labelForField(field)
+            if isinstance(label, QLabel):
+                label.setBuddy(field)
+        self._show_remote()
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -220,15 +250,35 @@ class SettingsDialog(QDialog):
         self._update_buttons()
 
     # -- the rest --------------------------------------------------------------------
+    def _show_remote(self) -> None:
+        there = self.remote.isChecked()
+        self.engine_address.setEnabled(not there)
+        self.ssh_address.setEnabled(there)
+        self.remote_note.setEnabled(there)
+        self._check_engine_address()
+
+    def chosen_address(self) -> str | None:
+        """The engine address: the other computer's (``ssh://`` added when left out)
+        when courses run there, else the one written, else None (found by itself)."""
+        if not self.remote.isChecked():
+            return self.engine_address.text().strip() or None
+        text = self.ssh_address.text().strip()
+        if text and not text.lower().startswith(SSH_SCHEME):
+            text = SSH_SCHEME + text
+        return text or None
+
     def _check_engine_address(self) -> bool:
-        problem = engine_address_problem(self.engine_address.text())
+        if self.remote.isChecked():
+            problem = None if self.chosen_address() else "Write the other computer's SSH address."
+        else:
+            problem = engine_address_problem(self.engine_address.text())
         self.engine_problem.setText(problem or "")
         self.engine_problem.setVisible(problem is not None)
         return problem is None
 
     def chosen_settings(self) -> Settings:
         """The launcher's settings with this dialog's choices (catalogues are saved already)."""
-        address = self.engine_address.text().strip() or None
+        address = self.chosen_address()
         return replace(
             self.launcher.settings,
             engine_address=address,
@@ -238,7 +288,7 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         if not self._check_engine_address():
-            self.engine_address.setFocus()
+            (self.ssh_address if self.remote.isChecked() else self.engine_address).setFocus()
             return
         launcher = self.launcher
         chosen = self.chosen_settings()
