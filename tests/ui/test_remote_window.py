@@ -62,14 +62,14 @@ def test_unknown_key_is_asked_then_the_course_starts_there_and_opens_here(
         assert not known_hosts_file(launcher.paths.data).exists()  # not before Accept
         qtbot.waitUntil(
             lambda: (
-                "not accepted" in window.banner.title.text().lower()
-                or sshd.fingerprint() in window.banner.title.text()
+                "not accepted" in window.engine_page.title.text().lower()
+                or sshd.fingerprint() in window.engine_page.title.text()
             ),
             timeout=5_000,
         )
         assert not window.watch.engine_ok and not window.watch.engine_timer.isActive()
-        assert "Retry asks again" in window.banner.detail.text()
-        assert "--accept-host-key" not in window.banner.detail.text()  # the command line's
+        assert "Retry asks again" in window.engine_page.next_step.text()
+        assert "--accept-host-key" not in window.engine_page.next_step.text()  # the command line's
         screenshot(dialog, "gallery-host-key-question")
         (accept,) = [
             b for b in dialog.buttons.buttons()
@@ -132,7 +132,7 @@ def test_a_changed_key_is_refused_with_a_warning_and_nothing_to_accept(
         roles = [dialog.buttons.buttonRole(b) for b in dialog.buttons.buttons()]
         assert roles == [QDialogButtonBox.ButtonRole.RejectRole]  # Close, no Accept
         assert not hasattr(dialog, "fingerprint")
-        qtbot.waitUntil(lambda: "WARNING" in window.banner.title.text(), timeout=5_000)
+        qtbot.waitUntil(lambda: "WARNING" in window.engine_page.title.text(), timeout=5_000)
         assert not window.watch.engine_timer.isActive()  # not asked again by itself
         screenshot(dialog, "host-key-changed")
         qtbot.mouseClick(dialog.buttons.buttons()[0], LEFT)
