@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
@@ -38,7 +38,8 @@ from launcher.ui.jobs import JobRunner, env_key
 from launcher.ui.log_follower import LogFollower
 from launcher.ui.menus import build_menus
 from launcher.ui.widgets.course_list import CourseList
-from launcher.ui.widgets.course_page import CoursePage, PageState, progress_parts
+from launcher.ui.widgets.course_page import CoursePage, PageState, is_download, progress_parts
+from launcher.ui.widgets.details_panel import tutor_text
 from launcher.ui.widgets.engine_banner import EngineBanner
 from launcher.ui.widgets.tray import Tray, tray_entries
 from launcher.ui.window_state import WindowState
@@ -103,13 +104,7 @@ class MainWindow(QMainWindow):
         self.settings_action = build_menus(self, self)
         self.catalogue_changed()
 
-        actions = self.course_actions
-        self.page.start_requested.connect(actions.start_selected)
-        self.page.stop_requested.connect(actions.stop_selected)
-        self.page.install_requested.connect(actions.install_selected)
-        self.page.cancel_requested.connect(actions.cancel_selected)
-        self.page.open_requested.connect(actions.open_service)
-        self.page.copy_requested.connect(actions.copy_service)
+        self._connect_page()
         self.courses.selection_changed.connect(self._selection_changed)
         self.state.environments_changed.connect(self._environments_changed)
         self.state.facts_changed.connect(self.relabel_courses)
@@ -129,6 +124,53 @@ class MainWindow(QMainWindow):
         self.redraw()  # the first course's page, before the window is shown
         self.banner.show_checking()
         QTimer.singleShot(0, self.watch.check_engine)  # after the window is shown
+
+    def _connect_page(self) -> None:
+        page, actions, tutor, images = (
+            self.page,
+            self.course_actions,
+            self.tutor_actions,
+            self.image_actions,
+        )
+        page.start_requested.connect(actions.start_selected)
+        page.download_requested.connect(actions.install_selected)
+        page.stop_requested.connect(actions.stop_selected)
+        page.cancel_requested.connect(actions.cancel_selected)
+        page.open_requested.connect(actions.open_service)
+        page.copy_requested.connect(actions.copy_service)
+        page.terminal_requested.connect(actions.open_terminal)
+        page.reset_requested.connect(tutor.reset_selected)
+        page.remove_requested.connect(tutor.remove_selected)
+        page.update_requested.connect(images.update_selected)
+        page.export_requested.connect(lambda: images.export_selected())
+        page.copy_for_tutor_requested.connect(self.copy_for_tutor)
+        actions.became_ready.connect(self._became_ready)
+        actions.start_failed.connect(self._start_failed)
+
+    def _became_ready(self, course_id: str) -> None:
+        """A long download can be left: say so when the course is ready and the student
+        is elsewhere (the window hidden in the tray, or not the active one)."""
+        if not self.isVisible() or not self.isActiveWindow():
+            self.tray.tell(APP_NAME, f"{self.launcher.course(course_id).code} is ready")
+
+    def _start_failed(self, course_id: str) -> None:
+        if course_id == self.selected_id():
+            self.log.read_tail(course_id)  # the details open at the last lines
+
+    def copy_for_tutor(self) -> None:
+        """The error and the log, redacted, on the clipboard for a message to a tutor."""
+        course_id = self.selected_id()
+        if course_id is None:
+            return
+        status = self.state.statuses.get(course_id)
+        text = tutor_text(
+            self.launcher.course(course_id).display_name,
+            status.state.value if status is not None else "not known",
+            self.state.errors.get(course_id),
+            self.page.details.text(),
+        )
+        QGuiApplication.clipboard().setText(text)
+        self.say("Copied. Paste it into your message to your tutor.", 8000)
 
     # -- what the state and the engine watch say -------------------------------------
     def _list_lines(self) -> dict[str, str]:
@@ -251,11 +293,17 @@ class MainWindow(QMainWindow):
         course_id = self.selected_id()
         if course_id is None:
             return
+        tail = self.log.take_tail()
         lines = self.log.take_lines()
         job = self.runner.active(env_key(course_id))
         progress = job.progress if job is not None else None
         text, fraction = progress_parts(progress)
         state, engine_ok = self.state, self.watch.engine_ok
+        facts = state.facts.get(course_id)
+        journey = self.course_actions.journey(course_id, job)
+        # A start waiting for its services says which answer already: ticked off now,
+        # not at the next poll of the engine.
+        answered = frozenset(getattr(progress, "answered", ()))
         self.page.show_state(
             PageState(
                 course=self.launcher.course(course_id),
@@ -266,10 +314,17 @@ class MainWindow(QMainWindow):
                 progress_fraction=fraction,
                 error=state.errors.get(course_id),
                 notice=state.notices.get(course_id, ""),
-                ready_services=state.ready.get(course_id, frozenset()),
+                ready_services=state.ready.get(course_id, frozenset()) | answered,
                 engine_ok=engine_ok,
+                installed=None if state.installed is None else course_id in state.installed,
+                download_size=facts.download_size if facts is not None else None,
+                journey=journey,
+                downloading=is_download(progress),
+                cancellable=self.course_actions.cancellable(course_id, job),
             )
         )
+        if tail is not None:
+            self.page.replace_log(tail)
         self.page.append_log(lines)
         self.image_actions.redraw()
         if not lines and not self.runner.any_active():

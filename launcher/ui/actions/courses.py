@@ -1,13 +1,15 @@
 """What the course page's buttons, the Course menu and the tray do to one course:
-start, stop, install, cancel, and open or copy a service's address (or the terminal).
-Each runs as a job; what it learns goes to the window's state."""
+start (downloading first what is missing), stop, download only, cancel, and open or
+copy a service's address (or the terminal). Each runs as a job; what it learns goes
+to the window's state. Which job is an install or a start is remembered, so the page
+draws its progress as steps."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -15,6 +17,7 @@ from launcher.core.errors import GuideContainerFound
 from launcher.core.operation import CancelToken
 from launcher.ui.actions.host import ActionHost, env_job, idle_selection
 from launcher.ui.jobs import Job, env_key, plain
+from launcher.ui.widgets.progress_steps import Journey
 
 if TYPE_CHECKING:
     from launcher.core.environments.guide_state import GuideChoice
@@ -25,12 +28,34 @@ Opener = Callable[[str], None]
 
 
 class CourseActions(QObject):
+    became_ready = Signal(str)  # course id: a start ended with the services answering
+    start_failed = Signal(str)  # course id: its last log lines are worth reading
+
     def __init__(self, host: ActionHost, opener: Opener, parent: QWidget) -> None:
         super().__init__(parent)
         self.host = host
         self.opener = opener
         self.parent_widget = parent  # where questions appear
         self.guide_question: GuideContainerQuestion | None = None  # the last one asked
+        self._journeys: dict[str, tuple[Job, Journey | None]] = {}  # by course: the last job
+
+    def journey(self, course_id: str, job: Job | None) -> Journey | None:
+        """Whether ``job`` (the course's job in progress) is an install or a start."""
+        known = self._journeys.get(course_id)
+        return known[1] if known is not None and known[0] is job else None
+
+    def cancellable(self, course_id: str, job: Job | None) -> bool:
+        """A stop cannot be cancelled; the other jobs of a course take a cancel token."""
+        known = self._journeys.get(course_id)
+        return job is not None and not (known is not None and known[0] is job and known[1] is None)
+
+    def _remember(self, course_id: str, job: Job, journey: Journey | None) -> None:
+        self._journeys[course_id] = (job, journey)
+        job.done.connect(lambda: self._forget(course_id, job))
+
+    def _forget(self, course_id: str, job: Job) -> None:
+        if self._journeys.get(course_id, (None, None))[0] is job:
+            del self._journeys[course_id]
 
     def start_selected(self) -> None:
         self.start_answering(None)
@@ -55,7 +80,9 @@ class CourseActions(QObject):
                 return found  # a question for the student, asked on the GUI thread
 
         job = env_job(host, course_id, f"Starting {launcher.course(course_id).code}", work)
+        self._remember(course_id, job, Journey.START)
         job.succeeded.connect(lambda result: self._started(course_id, result))
+        job.failed.connect(lambda _message, _hint: self.start_failed.emit(course_id))
 
     def _started(self, course_id: str, result: StartResult | GuideContainerFound) -> None:
         if isinstance(result, GuideContainerFound):
@@ -66,6 +93,7 @@ class CourseActions(QObject):
             )
             return
         self.host.state.environment_started(course_id, result)
+        self.became_ready.emit(course_id)
         if self.host.launcher.settings.open_browser and result.endpoints:
             self.open_service(result.endpoints[0].name)
 
@@ -79,16 +107,20 @@ class CourseActions(QObject):
         if course_id == host.selected_id():
             host.stop_following_log()
         launcher = host.launcher
-        return env_job(host, course_id, "Stopping", plain(lambda: launcher.stop(course_id)))
+        job = env_job(host, course_id, "Stopping", plain(lambda: launcher.stop(course_id)))
+        self._remember(course_id, job, None)  # not a journey, and not cancellable
+        return job
 
     def install_selected(self) -> None:
+        """Download only (More > Download only): the course starts later, offline too."""
         host = self.host
         course_id = host.selected_id()
         if course_id is None:
             return
         launcher = host.launcher
-        title = f"Installing {launcher.course(course_id).code}"
-        env_job(host, course_id, title, lambda r, c: launcher.install(course_id, r, c))
+        title = f"Downloading {launcher.course(course_id).code}"
+        job = env_job(host, course_id, title, lambda r, c: launcher.install(course_id, r, c))
+        self._remember(course_id, job, Journey.INSTALL)
 
     def cancel_selected(self) -> None:
         course_id = self.host.selected_id()
