@@ -144,8 +144,8 @@ class MainWindow(QMainWindow):
         page.update_requested.connect(images.update_selected)
         page.export_requested.connect(lambda: images.export_selected())
         page.copy_for_tutor_requested.connect(self.copy_for_tutor)
+        page.details_opened.connect(self._details_opened)
         actions.became_ready.connect(self._became_ready)
-        actions.start_failed.connect(self._start_failed)
 
     def _became_ready(self, course_id: str) -> None:
         """A long download can be left: say so when the course is ready and the student
@@ -153,9 +153,12 @@ class MainWindow(QMainWindow):
         if not self.isVisible() or not self.isActiveWindow():
             self.tray.tell(APP_NAME, f"{self.launcher.course(course_id).code} is ready")
 
-    def _start_failed(self, course_id: str) -> None:
-        if course_id == self.selected_id():
-            self.log.read_tail(course_id)  # the details open at the last lines
+    def _details_opened(self) -> None:
+        """The log is wanted (asked for, or a failure opened it): a running environment's
+        is followed already; else its last lines are read (it may have stopped)."""
+        course_id = self.selected_id()
+        if course_id is not None and not self.log.following:
+            self.log.read_tail(course_id)
 
     def copy_for_tutor(self) -> None:
         """The error and the log, redacted, on the clipboard for a message to a tutor."""

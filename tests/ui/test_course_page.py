@@ -189,6 +189,9 @@ def test_a_failed_start_opens_the_details_at_the_last_lines(
 
         qtbot.mouseClick(page.details.toggle, LEFT)  # closed again on request
         assert not page.log_view.isVisible()
+        page.details.clear()
+        qtbot.mouseClick(page.details.toggle, LEFT)  # opened: a stopped one's lines, read afresh
+        qtbot.waitUntil(lambda: "encodings" in page.log_view.toPlainText(), timeout=15_000)
     finally:
         window.close()
         launcher.close()

@@ -29,7 +29,6 @@ Opener = Callable[[str], None]
 
 class CourseActions(QObject):
     became_ready = Signal(str)  # course id: a start ended with the services answering
-    start_failed = Signal(str)  # course id: its last log lines are worth reading
 
     def __init__(self, host: ActionHost, opener: Opener, parent: QWidget) -> None:
         super().__init__(parent)
@@ -82,7 +81,6 @@ class CourseActions(QObject):
         job = env_job(host, course_id, f"Starting {launcher.course(course_id).code}", work)
         self._remember(course_id, job, Journey.START)
         job.succeeded.connect(lambda result: self._started(course_id, result))
-        job.failed.connect(lambda _message, _hint: self.start_failed.emit(course_id))
 
     def _started(self, course_id: str, result: StartResult | GuideContainerFound) -> None:
         if isinstance(result, GuideContainerFound):

@@ -84,6 +84,7 @@ class CoursePage(QWidget):
     export_requested = Signal()
     remove_requested = Signal()
     copy_for_tutor_requested = Signal()
+    details_opened = Signal()  # Show details (or a failure opened them): the log is wanted
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -203,6 +204,8 @@ class CoursePage(QWidget):
         # Open, the log takes the room left; closed, the page keeps to the top.
         self.page_layout.setStretchFactor(self.details, 1 if opened else 0)
         self.page_layout.setStretch(self.page_layout.count() - 1, 0 if opened else 1)
+        if opened:
+            self.details_opened.emit()
 
     def _choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(
