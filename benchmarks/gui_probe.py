@@ -131,7 +131,7 @@ def stall(config: dict[str, Any]) -> dict[str, Any]:
 
     window.log.take_lines = counted  # type: ignore[method-assign]
     spent = {"append_log": time_calls(window.page, "append_log"),
-             "render": time_calls(window.page, "render")}  # fmt: skip
+             "render": time_calls(window.page, "show_state")}  # fmt: skip
     meter.start()
     run_for(config.get("idle_seconds", 5))
     idle = meter.stop()

@@ -1,5 +1,6 @@
 """Follow one running environment's log in a job, into a bounded buffer the window
-drains on its redraw timer (a chatty container never floods the event loop)."""
+drains on its redraw timer (a chatty container never floods the event loop); after
+a failure, read its last lines afresh for the page's details."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from launcher.ui.jobs import Job, JobRunner
 # thousands of lines a second is drawn as its tail, and the GUI thread never lays
 # out text nobody can read. How many were dropped is said in the panel.
 KEEP_LINES = 200
+TAIL_LINES = 200  # what a failure shows of the environment's log
 
 
 class LogFollower(QObject):
@@ -31,6 +33,7 @@ class LogFollower(QObject):
         self._dropped = 0
         self._lock = threading.Lock()
         self._job: Job | None = None
+        self._tail: list[str] | None = None  # read after a failure, not drawn yet
 
     @property
     def following(self) -> bool:
@@ -64,6 +67,27 @@ class LogFollower(QObject):
         if self._job is job:
             self._job = None
 
+    def read_tail(self, course_id: str) -> None:
+        """Read the environment's last lines in a job (it may have stopped already);
+        the window takes them with ``take_tail``. No environment: nothing to show."""
+        launcher = self.launcher
+        job = Job.call(
+            f"logs-tail:{course_id}",
+            "Reading the last messages",
+            lambda: launcher.logs(course_id, tail=TAIL_LINES),
+        )
+        job.succeeded.connect(self._tail_arrived)
+        self.runner.submit(job)
+
+    def _tail_arrived(self, text: object) -> None:
+        self._tail = str(text).splitlines()
+        self.lines_waiting.emit()
+
+    def take_tail(self) -> list[str] | None:
+        """The last lines read by ``read_tail``, once (None: none arrived since)."""
+        tail, self._tail = self._tail, None
+        return tail
+
     def stop(self) -> None:
         """Stop following and forget lines not drawn yet."""
         if self._job is not None:
@@ -72,6 +96,7 @@ class LogFollower(QObject):
         with self._lock:
             self._lines.clear()
             self._dropped = 0
+        self._tail = None
 
     def take_lines(self) -> list[str]:
         """The lines that arrived since the last call (the newest ones, after a line

@@ -28,24 +28,24 @@ from PySide6.QtWidgets import (
 from launcher import APP_NAME
 from launcher.core.catalogue.list_lines import list_lines
 from launcher.core.catalogue.model import Catalogue
-from launcher.core.engine.diagnosis import EngineDiagnosis
 from launcher.core.environments.state import EnvironmentState
-from launcher.core.errors import HostKeyChanged, HostKeyUnknown
 from launcher.core.launcher import Launcher
 from launcher.ui.actions.courses import CourseActions, Opener
 from launcher.ui.actions.images import ImageActions
 from launcher.ui.actions.quitting import QuitFlow
 from launcher.ui.actions.reset import TutorActions
 from launcher.ui.course_icons import CourseIcons
+from launcher.ui.engine_view import EngineView
 from launcher.ui.engine_watch import EngineWatch
+from launcher.ui.first_run import FirstRun
 from launcher.ui.jobs import JobRunner, env_key
 from launcher.ui.log_follower import LogFollower
 from launcher.ui.menus import build_menus
 from launcher.ui.widgets.course_list import CourseList
-from launcher.ui.widgets.course_page import CoursePage, PageState, progress_parts
-from launcher.ui.widgets.engine_page import EnginePage
+from launcher.ui.widgets.course_page import CoursePage, PageState, is_download, progress_parts
+from launcher.ui.widgets.details_panel import tutor_text
 from launcher.ui.widgets.tray import Tray, tray_entries
-from launcher.ui.widgets.welcome import WelcomePage, is_first_run, used_on_engine
+from launcher.ui.widgets.welcome import WelcomePage, is_first_run
 from launcher.ui.window_forwards import WindowForwards
 from launcher.ui.window_state import WindowState
 
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from launcher.ui.dialogs.settings import SettingsDialog
 
 DRAW_MS = 125  # progress and log are redrawn 8 times a second, not per event
-LOOKING = "Looking for Docker…"
 
 
 class MainWindow(QMainWindow):
@@ -88,17 +87,10 @@ class MainWindow(QMainWindow):
         self.leaving = QuitFlow(self, self, self.tray, self.course_actions)
         self.settings_dialog: SettingsDialog | None = None
         self.diagnostics_dialog: DiagnosticsDialog | None = None
-        self.host_key_dialog: HostKeyDialog | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(960, 640)
         self.log = LogFollower(launcher, self.runner, self)
 
-        # While Docker cannot be used, its page takes the courses' place.
-        self.engine_page = EnginePage(self)
-        self.engine_page.retry_requested.connect(self.retry_engine)
-        self.engine_page.start_requested.connect(self.watch.start_docker_desktop)
-        self.engine_page.link_requested.connect(lambda url: self.course_actions.opener(url))
-        self.engine_page.copy_requested.connect(self._copy_command)
         self.courses = CourseList(self)
         self.course_list = self.courses.list
         self.page = CoursePage(self)
@@ -114,7 +106,12 @@ class MainWindow(QMainWindow):
         self.courses_area = self.views
         self.area = QStackedWidget(self)
         self.area.addWidget(self.views)
-        self.area.addWidget(self.engine_page)
+        self.engine_view = EngineView(
+            launcher, self.watch, self.area, self.views, self.statusBar(),
+            lambda url: self.course_actions.opener(url), self,
+        )  # fmt: skip
+        self.engine_view.redrawn = self.redraw
+        self.engine_page = self.engine_view.page
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addWidget(self.area, 1)
@@ -127,20 +124,11 @@ class MainWindow(QMainWindow):
         self.icons.changed.connect(self._show_icons)
         self.catalogue_changed()
 
-        actions = self.course_actions
-        self.page.start_requested.connect(actions.start_selected)
-        self.page.stop_requested.connect(actions.stop_selected)
-        self.page.install_requested.connect(actions.install_selected)
-        self.page.cancel_requested.connect(actions.cancel_selected)
-        self.page.open_requested.connect(actions.open_service)
-        self.page.copy_requested.connect(actions.copy_service)
+        self._connect_page()
         self.courses.selection_changed.connect(self._selection_changed)
         self.state.environments_changed.connect(self._environments_changed)
         self.state.facts_changed.connect(self.relabel_courses)
         self.state.errors_changed.connect(self.redraw)
-        self.watch.engine_found.connect(self._engine_found)
-        self.watch.engine_missing.connect(self._engine_missing)
-        self.watch.host_key_refused.connect(self.ask_about_host_key)
 
         self.draw_timer = QTimer(self)
         self.draw_timer.setInterval(DRAW_MS)
@@ -152,8 +140,58 @@ class MainWindow(QMainWindow):
         self.log.lines_waiting.connect(self.draw_timer.start)
         self.runner.job_finished.connect(lambda _job: self.redraw())
         self.redraw()  # the first course's page, before the window is shown
-        self.say(LOOKING)  # the courses stay in view: Docker usually answers at once
+        self.engine_view.looking()
         QTimer.singleShot(0, self.watch.check_engine)  # after the window is shown
+
+    def _connect_page(self) -> None:
+        page, actions, tutor, images = (
+            self.page,
+            self.course_actions,
+            self.tutor_actions,
+            self.image_actions,
+        )
+        page.start_requested.connect(actions.start_selected)
+        page.download_requested.connect(actions.install_selected)
+        page.stop_requested.connect(actions.stop_selected)
+        page.cancel_requested.connect(actions.cancel_selected)
+        page.open_requested.connect(actions.open_service)
+        page.copy_requested.connect(actions.copy_service)
+        page.terminal_requested.connect(actions.open_terminal)
+        page.reset_requested.connect(tutor.reset_selected)
+        page.remove_requested.connect(tutor.remove_selected)
+        page.update_requested.connect(images.update_selected)
+        page.export_requested.connect(lambda: images.export_selected())
+        page.copy_for_tutor_requested.connect(self.copy_for_tutor)
+        page.details_opened.connect(self._details_opened)
+        actions.became_ready.connect(self._became_ready)
+
+    def _became_ready(self, course_id: str) -> None:
+        """A long download can be left: say so when the course is ready and the student
+        is elsewhere (the window hidden in the tray, or not the active one)."""
+        if not self.isVisible() or not self.isActiveWindow():
+            self.tray.tell(APP_NAME, f"{self.launcher.course(course_id).code} is ready")
+
+    def _details_opened(self) -> None:
+        """The log is wanted (asked for, or a failure opened it): a running environment's
+        is followed already; else its last lines are read (it may have stopped)."""
+        course_id = self.selected_id()
+        if course_id is not None and not self.log.following:
+            self.log.read_tail(course_id)
+
+    def copy_for_tutor(self) -> None:
+        """The error and the log, redacted, on the clipboard for a message to a tutor."""
+        course_id = self.selected_id()
+        if course_id is None:
+            return
+        status = self.state.statuses.get(course_id)
+        text = tutor_text(
+            self.launcher.course(course_id).display_name,
+            status.state.value if status is not None else "not known",
+            self.state.errors.get(course_id),
+            self.page.details.text(),
+        )
+        QGuiApplication.clipboard().setText(text)
+        self.say("Copied. Paste it into your message to your tutor.", 8000)
 
     # -- what the state and the engine watch say -------------------------------------
     def _list_lines(self) -> dict[str, str]:
@@ -169,8 +207,8 @@ class MainWindow(QMainWindow):
     def catalogue_changed(self) -> None:
         """The catalogue has new courses (Settings, Import): list them again."""
         self.courses.fill(self.launcher.catalogue, self._list_lines())
-        if self.welcome is not None:
-            self.welcome.fill(self.launcher.catalogue, self.state.installed or (), self.state.facts)
+        if self.first_run is not None:
+            self.first_run.fill(self.launcher.catalogue)
         self._show_icons()
         self.icons.load()  # in a job; a new catalogue may bring new logos
 
@@ -178,44 +216,6 @@ class MainWindow(QMainWindow):
         self.relabel_courses()
         self.redraw()
         self.follow_log_if_running()
-
-    def _engine_found(self) -> None:
-        if self.statusBar().currentMessage() == LOOKING:
-            self.statusBar().clearMessage()
-        self.area.setCurrentWidget(self.courses_area)
-
-    def _engine_missing(self, diagnosis: EngineDiagnosis) -> None:
-        if self.statusBar().currentMessage() == LOOKING:
-            self.statusBar().clearMessage()
-        self.engine_page.show_diagnosis(diagnosis)
-        if self.area.currentWidget() is not self.engine_page:
-            self.area.setCurrentWidget(self.engine_page)
-            self.engine_page.focus_primary()
-        self.redraw()
-
-    def retry_engine(self) -> None:
-        """Retry on the Docker page: look for Docker again now."""
-        self.engine_page.show_checking()
-        self.watch.check_engine()
-
-    def _copy_command(self, command: str) -> None:
-        QGuiApplication.clipboard().setText(command)
-        self.say("Command copied: paste it into a terminal and press Enter.", 8000)
-
-    def ask_about_host_key(self, error: HostKeyUnknown | HostKeyChanged) -> None:
-        """Another computer's key: asked about when new, warned about when changed."""
-        from launcher.ui.dialogs.host_key import HostKeyDialog
-
-        if self.host_key_dialog is not None:
-            self.host_key_dialog.deleteLater()
-        dialog = HostKeyDialog(error, self)
-        dialog.accepted_key.connect(self._host_key_accepted)
-        self.host_key_dialog = dialog
-        dialog.open()
-
-    def _host_key_accepted(self, fingerprint: str) -> None:
-        self.launcher.trust_host_key(fingerprint)
-        self.retry_engine()  # connects, and remembers the key
 
     def refresh(self) -> None:
         """Ask the engine for every environment's state now (after a job, an import)."""
@@ -231,7 +231,8 @@ class MainWindow(QMainWindow):
 
     def select_course(self, course_id: str) -> None:
         self.courses.select(course_id)
-        self.leave_welcome()
+        if self.first_run is not None:
+            self.first_run.leave()
 
     def folder_for(self, course_id: str) -> Path:
         return self.launcher.suggested_folder(course_id)
@@ -250,44 +251,30 @@ class MainWindow(QMainWindow):
     # -- the first run ---------------------------------------------------------------
     def _set_up_welcome(self, first_run: bool | None) -> None:
         """No course used yet: open on "Which course are you studying?" (None: ask the
-        settings), and leave it when a course is chosen or the engine shows one in use."""
-        self.welcome: WelcomePage | None = None
+        settings)."""
+        self.first_run: FirstRun | None = None
         if not (is_first_run(self.launcher.settings) if first_run is None else first_run):
             return
-        self.welcome = WelcomePage(self.views)
-        self.views.addWidget(self.welcome)
-        self.views.setCurrentWidget(self.welcome)
-        self.welcome.chosen.connect(self.select_course)
-        self.welcome.add_catalogue_requested.connect(
+        self.first_run = FirstRun(self.views, self.state, self)
+        self.first_run.chosen.connect(self.select_course)
+        self.first_run.add_catalogue_requested.connect(
             lambda: self.show_settings().new_source.setFocus()
         )
-        self.state.facts_changed.connect(self._welcome_sizes)
-        self.state.environments_changed.connect(self._welcome_sizes)
-        self.welcome.setFocus()
+        self.first_run.left.connect(self.course_list.setFocus)
+
+    @property
+    def welcome(self) -> WelcomePage | None:
+        """The first run's page while it shows."""
+        return self.first_run.page if self.first_run is not None else None
+
+    @property
+    def host_key_dialog(self) -> HostKeyDialog | None:
+        return self.engine_view.host_key_dialog
 
     def _show_icons(self) -> None:
         self.courses.set_icons(self.icons.icons)
-        if self.welcome is not None:
-            self.welcome.set_icons(self.icons.icons)
-
-    def _welcome_sizes(self) -> None:
-        state = self.state
-        if self.welcome is None:
-            return
-        if used_on_engine(state.statuses, state.installed or ()):
-            self.leave_welcome()  # used before, by this launcher or with this data
-        else:
-            self.welcome.show_sizes(state.installed or (), state.facts)
-
-    def leave_welcome(self) -> None:
-        """The usual view, with the selected course's page (after the first choice)."""
-        if self.welcome is None:
-            return
-        welcome, self.welcome = self.welcome, None
-        self.views.setCurrentIndex(0)
-        self.views.removeWidget(welcome)
-        welcome.deleteLater()
-        self.course_list.setFocus()
+        if self.first_run is not None:
+            self.first_run.set_icons(self.icons.icons)
 
     # -- settings and diagnostics --------------------------------------------------
     def show_settings(self) -> SettingsDialog:
@@ -311,11 +298,7 @@ class MainWindow(QMainWindow):
         self.catalogue_changed()  # the launcher's catalogue has its courses already
 
     def _engine_address_changed(self) -> None:
-        self.watch.forget_engine()
-        self.engine_page.show_checking()
-        self.area.setCurrentWidget(self.engine_page)
-        self.redraw()
-        self.watch.check_engine()
+        self.engine_view.engine_changed()
 
     def show_diagnostics(self) -> DiagnosticsDialog:
         from launcher.ui.dialogs.diagnostics import DiagnosticsDialog, diagnostics_text
@@ -362,11 +345,17 @@ class MainWindow(QMainWindow):
         course_id = self.selected_id()
         if course_id is None:
             return
+        tail = self.log.take_tail()
         lines = self.log.take_lines()
         job = self.runner.active(env_key(course_id))
         progress = job.progress if job is not None else None
         text, fraction = progress_parts(progress)
         state, engine_ok = self.state, self.watch.engine_ok
+        facts = state.facts.get(course_id)
+        journey = self.course_actions.journey(course_id, job)
+        # A start waiting for its services says which answer already: ticked off now,
+        # not at the next poll of the engine.
+        answered = frozenset(getattr(progress, "answered", ()))
         self.page.show_state(
             PageState(
                 course=self.launcher.course(course_id),
@@ -377,10 +366,17 @@ class MainWindow(QMainWindow):
                 progress_fraction=fraction,
                 error=state.errors.get(course_id),
                 notice=state.notices.get(course_id, ""),
-                ready_services=state.ready.get(course_id, frozenset()),
+                ready_services=state.ready.get(course_id, frozenset()) | answered,
                 engine_ok=engine_ok,
+                installed=None if state.installed is None else course_id in state.installed,
+                download_size=facts.download_size if facts is not None else None,
+                journey=journey,
+                downloading=is_download(progress),
+                cancellable=self.course_actions.cancellable(course_id, job),
             )
         )
+        if tail is not None:
+            self.page.replace_log(tail)
         self.page.append_log(lines)
         self.image_actions.redraw()
         if not lines and not self.runner.any_active():

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from launcher.core.launcher import Launcher
 from launcher.core.text import human_size
+from launcher.ui.main_window import MainWindow
 from tests.helpers.catalogue import catalogue_text
 from tests.helpers.faults import downloaded_bytes, private_engine_for_test
 from tests.helpers.images import remove_all_images
@@ -37,6 +38,12 @@ port = 8888
 """
 
 
+def offers_install(window: MainWindow) -> bool:
+    """The page's next step is Install (the course's state is known, no image here)."""
+    button = window.page.start
+    return button.isVisible() and button.accessibleName().startswith("Install")
+
+
 @pytest.fixture
 def hungry_launcher(
     testbed: TestbedState, tmp_path: Path, clean_engine: docker.DockerClient
@@ -57,7 +64,8 @@ def test_a_warning_is_asked_before_the_download_and_cancel_fetches_nothing(
     try:
         qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
         window.select_course("test-hungry")
-        qtbot.mouseClick(window.page.install, LEFT)
+        qtbot.waitUntil(lambda: offers_install(window), timeout=15_000)
+        qtbot.mouseClick(window.page.start, LEFT)  # Install: the check, then the start
         flow = window.course_actions.install_flow
         qtbot.waitUntil(lambda: flow.question is not None, timeout=30_000)
         box = flow.question
@@ -76,13 +84,13 @@ def test_a_warning_is_asked_before_the_download_and_cancel_fetches_nothing(
         assert "Not downloaded." in window.statusBar().currentMessage()
         assert clean_engine.images.list() == []
 
-        qtbot.mouseClick(window.page.install, LEFT)  # again, and this time go on
+        window.page.download_action.trigger()  # More > Download only: checked the same
         qtbot.waitUntil(lambda: flow.question is not None, timeout=30_000)
         [go] = [b for b in flow.question.buttons() if b.accessibleName() == "Download anyway"]
         go.click()
         qtbot.waitUntil(lambda: window.runner.busy("env:test-hungry"), timeout=5_000)
         job = window.runner.active("env:test-hungry")
-        assert job is not None and job.title == "Installing TEST9"
+        assert job is not None and job.title == "Downloading TEST9"
         qtbot.waitUntil(lambda: not window.runner.busy("env:test-hungry"), timeout=180_000)
         assert "test-hungry" not in window.state.errors
         assert hungry_launcher.check_download("test-hungry").installed
@@ -105,7 +113,8 @@ def test_a_disk_that_cannot_hold_the_download_is_a_refusal_on_the_page(
             engine.fill((engine.free_bytes() - size // 2) // 2**20)
             qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=30_000)
             window.select_course("test-jupyter")
-            qtbot.mouseClick(window.page.install, LEFT)
+            qtbot.waitUntil(lambda: offers_install(window), timeout=15_000)
+            qtbot.mouseClick(window.page.start, LEFT)  # Install
             qtbot.waitUntil(lambda: "test-jupyter" in window.state.errors, timeout=30_000)
             qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=10_000)
 

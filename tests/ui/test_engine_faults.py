@@ -73,7 +73,7 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
 
         # 1. Killed during the download.
         before = downloaded_bytes(private_engine)
-        qtbot.mouseClick(window.page.install, LEFT)
+        window.page.download_action.trigger()  # More > Download only, start later
         qtbot.waitUntil(
             lambda: downloaded_bytes(private_engine) > before + 30_000_000, timeout=60_000
         )
@@ -95,8 +95,11 @@ def test_engine_killed_during_download_start_and_while_running_is_survived(
         private_engine.start()  # nothing pressed: the window must notice by itself
         qtbot.waitUntil(lambda: window.watch.engine_ok, timeout=15_000)
         qtbot.waitUntil(lambda: not window.engine_page.isVisible(), timeout=5_000)
-        qtbot.waitUntil(window.page.install.isEnabled, timeout=10_000)
-        qtbot.mouseClick(window.page.install, LEFT)
+        qtbot.waitUntil(
+            lambda: window.page.more.isVisible() and window.page.download_action.isVisible(),
+            timeout=10_000,
+        )
+        window.page.download_action.trigger()
         qtbot.waitUntil(lambda: window.runner.busy("env:test-jupyter"), timeout=5_000)
         qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=150_000)
         assert "test-jupyter" not in window.state.errors, window.state.errors.get("test-jupyter")

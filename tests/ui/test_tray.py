@@ -213,3 +213,20 @@ def test_tray_open_then_quit_stops_the_environment(
     qtbot.waitUntil(lambda: bool(closed), timeout=60_000)
     states = {c.name: c.status for c in clean_engine.containers.list(all=True)}
     assert states and "running" not in states.values(), states
+
+
+def test_a_course_ready_while_the_window_is_in_the_tray_is_told_by_a_notification(
+    qtbot: QtBot, window: MainWindow, student_area: Path, clean_engine: docker.DockerClient
+) -> None:
+    window.launcher.settings = type(window.launcher.settings)(open_browser=False)
+    window.tray.in_use = True
+    window.select_course("test-jupyter")
+    window.page.folder.setText(str(make_student_folder(student_area, "left")))
+    qtbot.waitUntil(window.page.start.isEnabled, timeout=10_000)
+    window.page.start.click()
+    qtbot.waitUntil(lambda: window.runner.busy("env:test-jupyter"), timeout=5_000)
+    window.hide()  # a long download is left to run, the window in the tray
+    qtbot.waitUntil(lambda: not window.runner.busy("env:test-jupyter"), timeout=180_000)
+    assert "test-jupyter" not in window.state.errors, window.state.errors.get("test-jupyter")
+    assert window.state.statuses["test-jupyter"].state == EnvironmentState.RUNNING
+    assert window.tray.messages == ["TEST1 is ready"]

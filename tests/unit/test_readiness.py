@@ -9,7 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from launcher.core.environments.ports import LOOPBACK, choose_port
-from launcher.core.environments.readiness import ReadyCheck, answering
+from launcher.core.environments.readiness import (
+    ReadyCheck,
+    ServicesStarting,
+    answering,
+    wait_until_ready,
+)
+from launcher.core.errors import Cancelled
+from launcher.core.operation import CancelToken
 
 TOKEN = "t0ken-for-tests"
 
@@ -82,3 +89,21 @@ def test_an_internet_proxy_is_not_used_for_this_computer(
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     assert answering([check(service, "/api/status", TOKEN)]) == {"jupyter"}
+
+
+def test_a_waiting_start_says_which_services_answer_and_which_it_waits_for(service: int) -> None:
+    free = choose_port(None, avoid={service})
+    checks = [check(free, "/api/status", TOKEN), check(service, "/moved", name="web")]
+    said: list[object] = []
+    cancel = CancelToken()
+
+    def progress(message: object) -> None:
+        said.append(message)
+        cancel.cancel()  # one report is enough; the container is never asked
+
+    with pytest.raises(Cancelled):
+        wait_until_ready(object(), checks, cancel=cancel, progress=progress, timeout=60)
+    (first,) = said
+    assert isinstance(first, ServicesStarting)
+    assert first.answered == ("web",) and first.waiting == ("jupyter",)
+    assert str(first) == first.describe() == f"Starting jupyter… {first.elapsed:.0f} s"

@@ -34,6 +34,22 @@ class ReadyCheck:
     token: str | None  # sent as "Authorization: token …" when the service needs it
 
 
+@dataclass(frozen=True)
+class ServicesStarting:
+    """A start's progress while it waits for its services: which answer already (the
+    window ticks them off) and which it still waits for."""
+
+    answered: tuple[str, ...]
+    waiting: tuple[str, ...]
+    elapsed: float  # seconds since the container started
+
+    def describe(self) -> str:
+        return f"Starting {self.waiting[0]}… {self.elapsed:.0f} s"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
 def ready_url(service: Service, ports: Mapping[int, int]) -> str:
     return f"http://{LOOPBACK}:{ports[service.port]}{service.ready}"
 
@@ -120,7 +136,9 @@ def wait_until_ready(
                 pending.remove(check)
         if not pending:
             return
-        progress(f"Starting {pending[0].service}… {elapsed:.0f} s")
+        waiting = tuple(c.service for c in pending)
+        answered = tuple(c.service for c in checks if c.service not in waiting)
+        progress(ServicesStarting(answered, waiting, elapsed))
         if time.monotonic() >= next_state_check:
             next_state_check = time.monotonic() + STATE_CHECK_SECONDS
             container.reload()

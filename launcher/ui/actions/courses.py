@@ -1,6 +1,8 @@
 """What the course page's buttons, the Course menu and the tray do to one course:
-start, stop, install, cancel, and open or copy a service's address (or the terminal).
-Each runs as a job; what it learns goes to the window's state."""
+start (downloading first what is missing), stop, download only, cancel, and open or
+copy a service's address (or the terminal). Each runs as a job; what it learns goes
+to the window's state. Which job is an install or a start is remembered, so the page
+draws its progress as steps."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -17,6 +19,7 @@ from launcher.core.operation import CancelToken
 from launcher.ui.actions.host import ActionHost, env_job, idle_selection
 from launcher.ui.actions.install import InstallFlow
 from launcher.ui.jobs import Job, env_key, plain
+from launcher.ui.widgets.progress_steps import Journey
 
 if TYPE_CHECKING:
     from launcher.core.environments.guide_state import GuideChoice
@@ -27,6 +30,8 @@ Opener = Callable[[str], None]
 
 
 class CourseActions(QObject):
+    became_ready = Signal(str)  # course id: a start ended with the services answering
+
     def __init__(self, host: ActionHost, opener: Opener, parent: QWidget) -> None:
         super().__init__(parent)
         self.host = host
@@ -34,9 +39,43 @@ class CourseActions(QObject):
         self.parent_widget = parent  # where questions appear
         self.guide_question: GuideContainerQuestion | None = None  # the last one asked
         self.install_flow = InstallFlow(host, parent)
+        self._journeys: dict[str, tuple[Job, Journey | None]] = {}  # by course: the last job
+
+    def journey(self, course_id: str, job: Job | None) -> Journey | None:
+        """Whether ``job`` (the course's job in progress) is an install or a start."""
+        known = self._journeys.get(course_id)
+        return known[1] if known is not None and known[0] is job else None
+
+    def cancellable(self, course_id: str, job: Job | None) -> bool:
+        """A stop cannot be cancelled; the other jobs of a course take a cancel token."""
+        known = self._journeys.get(course_id)
+        return job is not None and not (known is not None and known[0] is job and known[1] is None)
+
+    def _remember(self, course_id: str, job: Job, journey: Journey | None) -> None:
+        self._journeys[course_id] = (job, journey)
+        job.done.connect(lambda: self._forget(course_id, job))
+
+    def _forget(self, course_id: str, job: Job) -> None:
+        if self._journeys.get(course_id, (None, None))[0] is job:
+            del self._journeys[course_id]
 
     def start_selected(self) -> None:
-        self.start_answering(None)
+        """Install (or Start): a course not on this computer yet is checked before its
+        download (``actions/install.py``), then started; one that is starts at once."""
+        course_id = idle_selection(self.host)
+        installed = self.host.state.installed
+        if course_id is not None and installed is not None and course_id not in installed:
+            self.install_flow.check_then(course_id, self._start_if_still_chosen)
+        else:
+            self.start_answering(None)
+
+    def _start_if_still_chosen(self, course_id: str) -> None:
+        # the folder on the page is the selected course's: another selected meanwhile
+        # (the check ran in a job) is not a reason to start this one in its folder
+        if self.host.selected_id() == course_id:
+            self.start_answering(None)
+        else:
+            self.host.say("Not started: another course was chosen meanwhile.", 6000)
 
     def start_answering(self, guide: GuideChoice | None) -> None:
         """Start the selected course, with the answer about a guide container, if asked."""
@@ -66,6 +105,7 @@ class CourseActions(QObject):
             return started
 
         job = env_job(host, course_id, f"Starting {launcher.course(course_id).code}", work)
+        self._remember(course_id, job, Journey.START)
         job.succeeded.connect(lambda result: self._started(course_id, result))
 
     def _started(self, course_id: str, result: StartResult | GuideContainerFound) -> None:
@@ -77,6 +117,7 @@ class CourseActions(QObject):
             )
             return
         self.host.state.environment_started(course_id, result)
+        self.became_ready.emit(course_id)
         if self.host.launcher.settings.open_browser and result.endpoints:
             self.open_service(result.endpoints[0].name)
 
@@ -90,13 +131,22 @@ class CourseActions(QObject):
         if course_id == host.selected_id():
             host.stop_following_log()
         launcher = host.launcher
-        return env_job(host, course_id, "Stopping", plain(lambda: launcher.stop(course_id)))
+        job = env_job(host, course_id, "Stopping", plain(lambda: launcher.stop(course_id)))
+        self._remember(course_id, job, None)  # not a journey, and not cancellable
+        return job
 
     def install_selected(self) -> None:
-        """The check before the download, then the download (``actions/install.py``)."""
+        """Download only (More > Download only): the check before the download first
+        (``actions/install.py``); the course starts later, offline too."""
         course_id = self.host.selected_id()
         if course_id is not None:
-            self.install_flow.install(course_id)
+            self.install_flow.check_then(course_id, self._download)
+
+    def _download(self, course_id: str) -> None:
+        launcher = self.host.launcher
+        title = f"Downloading {launcher.course(course_id).code}"
+        job = env_job(self.host, course_id, title, lambda r, c: launcher.install(course_id, r, c))
+        self._remember(course_id, job, Journey.INSTALL)
 
     def cancel_selected(self) -> None:
         course_id = self.host.selected_id()

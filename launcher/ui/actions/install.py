@@ -1,10 +1,11 @@
-"""Install in the window: the check before the download first, then the download.
+"""The check before a download, in the window, then what was asked: the download
+(More > Download only) or the start that downloads (Install).
 
 The check (``Launcher.check_download``) runs as the course's job, so its page says
 what is happening. A refusal (the disk certainly cannot hold the download) is shown
 on the page as the install's error, and nothing is fetched; warnings (emulation,
 memory, a disk that may not hold it unpacked) are a question, asked without
-blocking; with none, the download starts at once.
+blocking; with none, what was asked goes on at once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from launcher.ui.jobs import Job
 if TYPE_CHECKING:
     from launcher.core.launcher import DownloadCheck
 
+Proceed = Callable[[str], None]  # what the check was for, given the course id
+
 
 class InstallFlow(QObject):
     def __init__(self, host: ActionHost, parent: QWidget) -> None:
@@ -31,7 +34,8 @@ class InstallFlow(QObject):
         self.parent_widget = parent  # where the question appears
         self.question: QMessageBox | None = None  # open while it waits for an answer
 
-    def install(self, course_id: str) -> Job:
+    def check_then(self, course_id: str, proceed: Proceed) -> Job:
+        """Check, then ``proceed(course_id)`` unless refused or the student says no."""
         launcher = self.host.launcher
         code = launcher.course(course_id).code
 
@@ -41,20 +45,20 @@ class InstallFlow(QObject):
             return check
 
         job = env_job(self.host, course_id, f"Checking before downloading {code}", work)
-        job.succeeded.connect(lambda check: self._checked(course_id, check))
+        job.succeeded.connect(lambda check: self._checked(course_id, check, proceed))
         return job
 
-    def _checked(self, course_id: str, check: DownloadCheck) -> None:
+    def _checked(self, course_id: str, check: DownloadCheck, proceed: Proceed) -> None:
         if check.refused:
             refusal = check.refusal()
             self.host.state.job_failed(course_id, refusal.message, refusal.hint)
             self.host.redraw()
         elif check.warnings:
-            self.question = self._ask(course_id, check)
+            self.question = self._ask(course_id, check, proceed)
         else:
-            self.download(course_id)
+            proceed(course_id)
 
-    def _ask(self, course_id: str, check: DownloadCheck) -> QMessageBox:
+    def _ask(self, course_id: str, check: DownloadCheck, proceed: Proceed) -> QMessageBox:
         course = self.host.launcher.course(course_id)
         size = f" ({human_size(check.download_bytes)})" if check.download_bytes else ""
         box = QMessageBox(
@@ -68,19 +72,16 @@ class InstallFlow(QObject):
         go = box.addButton("&Download anyway", QMessageBox.ButtonRole.AcceptRole)
         go.setAccessibleName("Download anyway")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _answer: self._answered(course_id, box.clickedButton() is go))
+        box.finished.connect(
+            lambda _answer: self._answered(course_id, box.clickedButton() is go, proceed)
+        )
         box.finished.connect(box.deleteLater)
         box.open()
         return box
 
-    def _answered(self, course_id: str, go: bool) -> None:
+    def _answered(self, course_id: str, go: bool, proceed: Proceed) -> None:
         self.question = None
         if go:
-            self.download(course_id)
+            proceed(course_id)
         else:
             self.host.say("Not downloaded.", 6000)
-
-    def download(self, course_id: str) -> Job:
-        launcher = self.host.launcher
-        title = f"Installing {launcher.course(course_id).code}"
-        return env_job(self.host, course_id, title, lambda r, c: launcher.install(course_id, r, c))
