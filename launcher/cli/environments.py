@@ -52,8 +52,9 @@ def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
     printer = ProgressPrinter()
     try:
         result = launcher.start(
-            args.course, folder, create_folder=args.create_folder, guide=guide, progress=printer
-        )
+            args.course, folder, create_folder=args.create_folder, guide=guide,
+            accept_new_definition=args.accept_new_definition, progress=printer,
+        )  # fmt: skip
     finally:
         printer.close()
     for notice in result.notices:
@@ -162,6 +163,12 @@ def register(command: AddCommand) -> None:
     start.add_argument("--folder", help="the folder for your course files (remembered)")
     start.add_argument("--create-folder", action="store_true", help="create the folder if missing")
     start.add_argument("--no-browser", action="store_true", help="do not open the browser")
+    start.add_argument(
+        "--accept-new-definition",
+        action="store_true",
+        help="give the folder and a new token to the course as a later catalogue now defines "
+        "it (another image or workspace); asked for when that happened",
+    )
     earlier = start.add_mutually_exclusive_group()
     for flag, choice, text in (
         ("--adopt-guide-container", "adopt", "stop a container made with the course's docker "
