@@ -124,12 +124,20 @@ class DefinitionChanged(LauncherError):
     definitions. Start, Open and Install wait until the person accepts the new one."""
 
     def __init__(
-        self, message: str, hint: str, course_id: str, was: BoundDefinition, now: BoundDefinition
+        self,
+        message: str,
+        hint: str,
+        course_id: str,
+        was: BoundDefinition,
+        now: BoundDefinition,
+        shown_sources: tuple[str, str] = ("", ""),
     ) -> None:
         super().__init__(message, hint)
         self.course_id = course_id
         self.was = was
         self.now = now
+        #: the two sources as a person reads them ("the catalogue that comes with …")
+        self.shown_sources = shown_sources
 
     @property
     def workspace_changed(self) -> bool:

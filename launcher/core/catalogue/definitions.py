@@ -87,7 +87,8 @@ def changed_definition(course: Course, settings: Settings) -> DefinitionChanged 
             "again; the one you had is kept as it is)"
         )
     hint += ". It gets a new token."
-    return DefinitionChanged(message, hint, course.id, was, now)
+    shown = (shown_source(was.source), shown_source(now.source))
+    return DefinitionChanged(message, hint, course.id, was, now, shown)
 
 
 def refuse_changed_definition(course: Course, settings: Settings) -> None:

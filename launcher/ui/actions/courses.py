@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from launcher.core.errors import GuideContainerFound
+from launcher.core.errors import DefinitionChanged, GuideContainerFound
 from launcher.core.operation import CancelToken
 from launcher.ui.actions.host import ActionHost, env_job, idle_selection
 from launcher.ui.jobs import Job, env_key, plain
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from launcher.core.environments.guide_state import GuideChoice
     from launcher.core.launcher import StartResult
     from launcher.ui.dialogs.guide_container import GuideContainerQuestion
+    from launcher.ui.dialogs.new_definition import NewDefinitionQuestion
 
 Opener = Callable[[str], None]
 
@@ -31,6 +32,48 @@ class CourseActions(QObject):
         self.opener = opener
         self.parent_widget = parent  # where questions appear
         self.guide_question: GuideContainerQuestion | None = None  # the last one asked
+        self.definition_question: NewDefinitionQuestion | None = None  # the last one asked
+
+    # -- a catalogue that redefined the course ------------------------------------------
+    def _definition_kept(self, course_id: str, then: Callable[[], None]) -> bool:
+        """True when the course's folder and token were made for its definition; else
+        asks whether they go to the new one (a later catalogue changed its image or
+        workspace) and returns False: Yes accepts it in a job, then calls ``then``."""
+        change = self.host.launcher.definition_change(course_id)
+        if change is None:
+            return True
+        from launcher.ui.dialogs.new_definition import ask_about_new_definition
+
+        self.definition_question = ask_about_new_definition(
+            self.parent_widget, change, lambda: self._accept_definition(change, then)
+        )
+        return False
+
+    def _accept_definition(self, change: DefinitionChanged, then: Callable[[], None]) -> None:
+        host, course_id = self.host, change.course_id
+        launcher = host.launcher
+        # Made here, not with env_job: every signal is connected before the job can end.
+        job = Job.call(env_key(course_id), "Using the new definition",
+                       lambda: launcher.accept_new_definition(course_id))  # fmt: skip
+        notices: list[str] = []
+        job.succeeded.connect(notices.extend)
+        job.failed.connect(lambda message, hint: host.state.job_failed(course_id, message, hint))
+
+        def finished(ended: object) -> None:  # the runner let go of it: the course is idle
+            if ended is not job:
+                return
+            host.runner.job_finished.disconnect(finished)
+            if not notices:
+                return  # it failed, and the page says why
+            host.say(" ".join(notices))
+            host.redraw()
+            if not change.workspace_changed:
+                then()  # else the student chooses the folder first, then presses Start
+
+        host.runner.job_finished.connect(finished)
+        host.state.clear_error(course_id)
+        host.runner.submit(job)
+        host.redraw()
 
     def start_selected(self) -> None:
         self.start_answering(None)
@@ -39,7 +82,9 @@ class CourseActions(QObject):
         """Start the selected course, with the answer about a guide container, if asked."""
         host = self.host
         course_id = idle_selection(host)
-        if course_id is None:
+        if course_id is None or not self._definition_kept(
+            course_id, lambda: self.start_answering(guide)
+        ):
             return
         launcher = host.launcher
         folder = host.chosen_folder()
@@ -69,6 +114,10 @@ class CourseActions(QObject):
         if self.host.launcher.settings.open_browser and result.endpoints:
             self.open_service(result.endpoints[0].name)
 
+    def _start_course(self, course_id: str) -> None:
+        self.host.select_course(course_id)
+        self.start_selected()
+
     def stop_selected(self) -> None:
         course_id = self.host.selected_id()
         if course_id is not None:
@@ -84,7 +133,7 @@ class CourseActions(QObject):
     def install_selected(self) -> None:
         host = self.host
         course_id = host.selected_id()
-        if course_id is None:
+        if course_id is None or not self._definition_kept(course_id, self.install_selected):
             return
         launcher = host.launcher
         title = f"Installing {launcher.course(course_id).code}"
@@ -102,8 +151,10 @@ class CourseActions(QObject):
     ) -> None:
         """Ask the engine for the service's address in a job, then call ``then`` with it."""
         course_id = course_id or self.host.selected_id()
-        if course_id is None:
-            return
+        if course_id is None or not self._definition_kept(
+            course_id, lambda: self._start_course(course_id)
+        ):
+            return  # Yes starts it again on the new definition, with its new token
         launcher = self.host.launcher
         job = Job.call(
             f"address:{course_id}",
