@@ -12,7 +12,9 @@ import docker
 import pytest
 from pytestqt.qtbot import QtBot
 
+from launcher.core.catalogue.definitions import definition_of
 from launcher.core.environments.state import EnvironmentState
+from launcher.core.local.settings import with_course, with_definition
 from launcher.ui.jobs import env_key
 from launcher.ui.main_window import MainWindow
 from tests.helpers.folders import make_student_folder
@@ -100,3 +102,44 @@ def test_start_asks_before_a_new_definition_gets_the_folder_and_token(
     recorded = launcher.settings.course(COURSE).made_for
     assert recorded is not None and recorded.source == str(other)
     assert launcher.definition_change(COURSE) is None
+
+
+def test_a_new_workspace_is_accepted_and_the_folder_chosen_again(
+    qtbot: QtBot, window: MainWindow, testbed: TestbedState, course_catalogue: Path,
+    student_area: Path, clean_engine: docker.DockerClient, tmp_path: Path,
+) -> None:  # fmt: skip
+    launcher = window.launcher
+    folder = make_student_folder(student_area, "TM351 work")
+    made_for = definition_of(launcher.course(COURSE))  # as a start under A records it
+    launcher.update_settings(
+        lambda s: with_definition(with_course(s, COURSE, folder=folder), COURSE, made_for)
+    )
+    token = launcher.ensure_token(COURSE)
+    other = tmp_path / "other-catalogue.toml"
+    other.write_text(
+        course_catalogue.read_text().replace(
+            'workspace = "/home/ou/TM351-24J"', 'workspace = "/home/other/work"', 1
+        )
+    )
+    launcher.add_catalogue(str(other))
+    window.catalogue_changed()
+    window.select_course(COURSE)
+    qtbot.waitUntil(window.page.install.isEnabled, timeout=20_000)
+
+    window.page.install.click()
+    qtbot.waitUntil(lambda: window.course_actions.definition_question is not None, timeout=10_000)
+    question = window.course_actions.definition_question
+    assert question is not None and question.isVisible()
+    assert "/home/other/work" in question.text() and "choose the folder again" in question.text()
+    question.accept_button.click()
+    qtbot.waitUntil(
+        lambda: "choose its folder again" in window.statusBar().currentMessage(), timeout=10_000
+    )
+    assert str(folder) in window.statusBar().currentMessage()
+    saved = launcher.settings.course(COURSE)
+    assert saved.folder is None and saved.made_for is not None
+    assert saved.made_for.workspace == "/home/other/work" and saved.made_for.source == str(other)
+    assert launcher.known_token(COURSE) != token
+    assert folder.is_dir()  # kept as it was
+    assert not window.runner.busy(env_key(COURSE))  # nothing installed or started on its own
+    assert clean_engine.containers.list(all=True) == []
