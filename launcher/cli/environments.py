@@ -54,8 +54,9 @@ def _cmd_start(args: argparse.Namespace, launcher: Launcher) -> int:
     printer = ProgressPrinter()
     try:
         result = launcher.start(
-            args.course, folder, create_folder=args.create_folder, guide=guide, progress=printer
-        )
+            args.course, folder, create_folder=args.create_folder, guide=guide,
+            accept_new_definition=args.accept_new_definition, progress=printer,
+        )  # fmt: skip
     finally:
         printer.close()
     for notice in result.notices:
@@ -168,6 +169,12 @@ def register(command: AddCommand) -> None:
     start.add_argument("--no-browser", action="store_true", help="do not open the browser")
     start.add_argument(
         "--anyway", action="store_true", help="download even if the check says it cannot fit"
+    )
+    start.add_argument(
+        "--accept-new-definition",
+        action="store_true",
+        help="give the folder and a new token to the course as a later catalogue now defines "
+        "it (another image or workspace); asked for when that happened",
     )
     earlier = start.add_mutually_exclusive_group()
     for flag, choice, text in (

@@ -9,6 +9,7 @@ The verbs defined in the packages (``*/operations.py``) take it as their ``self`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -70,6 +71,8 @@ class LauncherContext(Protocol):
     ) -> PullProgress: ...
 
     def add_catalogue(self, source: str) -> Catalogue: ...
+
+    def update_settings(self, change: Callable[[Settings], Settings]) -> Settings: ...
 
     def known_token(self, course_id: str) -> str | None: ...
 

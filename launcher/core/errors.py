@@ -12,6 +12,7 @@ from launcher.core.environments.guide_state import GuideContainer
 if TYPE_CHECKING:
     from launcher.core.engine.diagnosis import EngineDiagnosis
     from launcher.core.engine.model import Attempt
+    from launcher.core.local.settings import BoundDefinition
 
 
 class LauncherError(Exception):
@@ -116,6 +117,32 @@ class ArchiveError(LauncherError):
 
 class ImageWouldBeReplaced(ArchiveError):
     """A take-away file would replace the image of a course from another catalogue source."""
+
+
+class DefinitionChanged(LauncherError):
+    """A later catalogue source redefines a course with another image repository or
+    workspace than its folder and token were made for; ``was`` and ``now`` are the two
+    definitions. Start, Open and Install wait until the person accepts the new one."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str,
+        course_id: str,
+        was: BoundDefinition,
+        now: BoundDefinition,
+        shown_sources: tuple[str, str] = ("", ""),
+    ) -> None:
+        super().__init__(message, hint)
+        self.course_id = course_id
+        self.was = was
+        self.now = now
+        #: the two sources as a person reads them ("the catalogue that comes with …")
+        self.shown_sources = shown_sources
+
+    @property
+    def workspace_changed(self) -> bool:
+        return self.was.workspace != self.now.workspace
 
 
 class UpdateCheckFailed(LauncherError):

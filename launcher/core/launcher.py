@@ -7,7 +7,8 @@ method is one thing a student or tutor asks for; typing ``launcher.`` lists them
 The verbs of each domain are defined next to it and inherited here (one class,
 one entry): ``environments/operations.py`` (status, stop, remove, url, reset,
 repair, backup, restore, logs, shell), ``images/operations.py`` (install, update,
-images), ``archive/operations.py`` (export, import), ``doctor/operations.py``
+images), ``archive/operations.py`` (export, import), ``catalogue/operations.py``
+(what a course's folder and token were made for), ``doctor/operations.py``
 (doctor, support bundle) and ``local/operations.py`` (paths, login entry, purge).
 Start, the catalogues and the settings live here: they change the launcher's state.
 
@@ -28,7 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from launcher.core.archive.operations import ArchiveOperations
+from launcher.core.catalogue.definitions import definition_warnings, redefinitions
 from launcher.core.catalogue.model import Catalogue, Course, merge_catalogues
+from launcher.core.catalogue.operations import CatalogueOperations
 from launcher.core.catalogue.sources import check_source, load_catalogues
 from launcher.core.doctor.operations import DoctorOperations
 from launcher.core.engine.address import engine_address_problem
@@ -68,6 +71,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Launcher(
+    CatalogueOperations,
     EnvironmentOperations,
     ImageOperations,
     ArchiveOperations,
@@ -116,6 +120,12 @@ class Launcher(
         warnings = [
             w for w in (loaded_settings.warning, *remembered.warnings, *named.warnings) if w
         ]
+        redefined = (
+            *remembered.redefined,
+            *named.redefined,
+            *redefinitions([remembered.catalogue, named.catalogue]),
+        )
+        warnings += definition_warnings(catalogue, settings, redefined)
         return cls(
             paths=paths,
             settings=settings,
@@ -264,11 +274,14 @@ class Launcher(
         *,
         create_folder: bool = False,
         guide: GuideChoice | None = None,
+        accept_new_definition: bool = False,
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> StartResult:
         """Start the course; ``guide`` says what to do with a container the student made
-        by hand from the course guide (None: ask, by raising ``GuideContainerFound``)."""
+        by hand from the course guide (None: ask, by raising ``GuideContainerFound``).
+        A course whose catalogue definition changed since its folder and token were
+        made raises ``DefinitionChanged`` unless ``accept_new_definition``."""
         from launcher.core.engine.advice import check_image_platform
         from launcher.core.environments.guide_containers import settle_guide_containers
         from launcher.core.environments.guide_state import GuideChoice
@@ -280,6 +293,7 @@ class Launcher(
         from launcher.core.images.users import FILE_NAME, ImageUsers
 
         course = self.course(course_id)
+        accepted = self.bind_definition(course, folder, accept_new_definition)
         remembered = self.settings.course(course.id)
         settled = settle_guide_containers(
             self.engine.client, course, guide or GuideChoice.ASK, folder,
@@ -311,8 +325,10 @@ class Launcher(
                 image_users=self._image_users, on_pulled=self.pulled_images.add,
             )  # fmt: skip
         warning = check_image_platform(self.engine.info, [result.image_platform])
-        if warning or settled.notices:
-            notices = (*settled.notices, *result.notices, *([warning] if warning else []))
+        if warning or settled.notices or accepted:
+            notices = (
+                *accepted, *settled.notices, *result.notices, *([warning] if warning else [])
+            )  # fmt: skip
             result = replace(result, notices=notices)
         if there:  # the settings keep this computer's folder and ports, not that one's
             return result

@@ -61,7 +61,12 @@ from launcher.core.errors import (
     UsageError,
 )
 from launcher.core.local.destinations import check_can_write_file
-from launcher.core.local.files import sweep_stale_temporaries, temporary_prefix, write_text_atomic
+from launcher.core.local.files import (
+    sweep_stale_scratch_folders,
+    sweep_stale_temporaries,
+    temporary_prefix,
+    write_text_atomic,
+)
 from launcher.core.operation import CancelToken, Progress, no_progress
 from launcher.core.text import human_size
 
@@ -182,6 +187,8 @@ def export_course(
     # the next export to this folder removes those of processes that are gone.
     for stale in sweep_stale_temporaries(target.parent, target.name, suffix="partial"):
         log.info("Removed %s, left by an export that did not finish", stale)
+    for stale in sweep_stale_scratch_folders(target.parent, target.name):
+        log.info("Removed the folder %s, left by an export that did not finish", stale)
     fd, tmp_name = tempfile.mkstemp(
         prefix=temporary_prefix(target.name), suffix=".partial", dir=target.parent
     )

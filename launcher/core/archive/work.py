@@ -38,6 +38,7 @@ from launcher.core.engine.errors import translate_engine_errors
 from launcher.core.environments.backups import backup_databases, restore_database
 from launcher.core.environments.state import EnvironmentState
 from launcher.core.errors import ArchiveError, BackupFailed, WorkspaceError
+from launcher.core.local.settings import with_course
 from launcher.core.operation import CancelToken, Progress
 from launcher.core.text import human_size
 
@@ -94,7 +95,12 @@ def write_work(
     scratch: Path, progress: Progress, cancel: CancelToken,
 ) -> None:  # fmt: skip
     """Add the databases (dumped into ``scratch`` first) and the folder to the file."""
-    saved = backup_databases(client, course, scratch, progress=progress, cancel=cancel)
+    # A course without databases carries only its folder (a backup of none is refused).
+    saved = (
+        backup_databases(client, course, scratch, progress=progress, cancel=cancel)
+        if course.backups
+        else []
+    )
     for backup in saved:
         with backup.path.open("rb") as source:
             writer.add_file(database_member(backup.name), source, lambda _done: None)
@@ -133,9 +139,10 @@ def restore_work(
     if part is not None:
         progress(f"Restoring your folder into {folder}…")
         restore_folder(export.path, handle, (part.offset, part.size, part.sha256), folder, cancel)
-    if not export.databases:
-        return ()
     course = launcher.course(export.course.id)
+    if not export.databases:  # nothing to start it for: the next start uses the folder
+        launcher.update_settings(lambda s: with_course(s, course.id, folder=folder))
+        return (f"Your folder was restored into {folder}; {course.display_name} uses it.",)
     specs = {spec.name: spec for spec in course.backups}
     progress(f"Starting {course.display_name} to restore its databases…")
     launcher.start(course.id, folder, progress=progress, cancel=cancel)

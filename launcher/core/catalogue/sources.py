@@ -37,9 +37,11 @@ from urllib.parse import urljoin, urlsplit
 
 from launcher import __version__
 from launcher.core.catalogue.catalogue_file import load_catalogue_file, read_catalogue_file
+from launcher.core.catalogue.definitions import redefinitions
 from launcher.core.catalogue.model import (
     MAX_CATALOGUE_BYTES,
     Catalogue,
+    Course,
     merge_catalogues,
     parse_catalogue_bytes,
 )
@@ -76,6 +78,8 @@ class LoadedCatalogue:
     catalogue: Catalogue
     warnings: tuple[str, ...] = ()
     sources: tuple[SourceReport, ...] = ()
+    #: (earlier, later) where a later source redefines a course's image or workspace
+    redefined: tuple[tuple[Course, Course], ...] = ()
 
 
 def parse_source_bytes(data: bytes, source: str) -> tuple[Catalogue, tuple[str, ...]]:
@@ -377,4 +381,9 @@ def load_catalogues(
             continue
         catalogues.append(catalogue)
         reports.append(report)
-    return LoadedCatalogue(merge_catalogues(catalogues), tuple(warnings), tuple(reports))
+    return LoadedCatalogue(
+        merge_catalogues(catalogues),
+        tuple(warnings),
+        tuple(reports),
+        tuple(redefinitions(catalogues)),
+    )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from launcher.core.catalogue.definitions import refuse_changed_definition
 from launcher.core.context import LauncherContext
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
 from launcher.core.errors import UsageError
@@ -47,7 +48,9 @@ class EnvironmentOperations:
         return remove_environment(self.engine.client, self.course(course_id), volumes=volumes)
 
     def service_url(self: LauncherContext, course_id: str, service: str | None = None) -> str:
-        """The address of a running service, with the token (like ``jupyter server list``)."""
+        """The address of a running service, with the token (like ``jupyter server list``).
+        Refused while the course's definition changed unaccepted (``DefinitionChanged``)."""
+        refuse_changed_definition(self.course(course_id), self.settings)
         status = self.status(course_id)
         if not status.endpoints:
             raise UsageError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from launcher.core.catalogue.definitions import refuse_changed_definition
 from launcher.core.catalogue.list_lines import RegistryFacts
 from launcher.core.catalogue.model import Course
 from launcher.core.context import LauncherContext
@@ -33,10 +34,12 @@ class ImageOperations:
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> PullProgress:
-        """Download the course image (again: an image that is present costs one check)."""
+        """Download the course image (again: an image that is present costs one check).
+        Refused while the course's definition changed unaccepted (``DefinitionChanged``)."""
         from launcher.core.images.install import pull_image
 
         course = self.course(course_id)
+        refuse_changed_definition(course, self.settings)
         return pull_image(
             self.engine.client, course, progress=progress, cancel=cancel,
             on_pulled=self.pulled_images.add,

@@ -3,7 +3,9 @@
 Temporary files carry the writing process's id in their name
 (``.NAME.PID.RANDOM.tmp``), so the debris of a process that was killed mid-write
 can be told from a write in progress and removed by the next write of that file
-(:func:`sweep_stale_temporaries`).
+(:func:`sweep_stale_temporaries`). An export with the student's work also makes a
+scratch folder ``.NAME.PID.RANDOM.work`` for the database dumps; the next export
+removes such a folder a killed one left (:func:`sweep_stale_scratch_folders`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 #: a temporary file not written to for this long is debris even if its pid is alive
 #: (the pid may have been reused by another program)
 STALE_SECONDS = 30 * 60
-_TEMP_RE = re.compile(r"\.(?P<pid>[0-9]+)\.[A-Za-z0-9_]{6,}\.(?P<suffix>tmp|partial)")
+_TEMP_RE = re.compile(r"\.(?P<pid>[0-9]+)\.[A-Za-z0-9_]{6,}\.(?P<suffix>tmp|partial|work)")
 
 
 def process_alive(pid: int) -> bool:
@@ -41,38 +46,73 @@ def temporary_prefix(name: str) -> str:
     return f".{name}.{os.getpid()}."
 
 
+def _stale_candidates(
+    folder: Path, name: str, suffix: str, now: float | None
+) -> Iterator[tuple[Path, os.stat_result]]:
+    """The ``.NAME.PID.RANDOM.SUFFIX`` entries of ``folder`` whose writer is gone (or
+    idle for :data:`STALE_SECONDS`), each with its ``lstat`` (links not followed)."""
+    now = time.time() if now is None else now
+    prefix = f".{name}"
+    try:
+        candidates = [
+            p for p in folder.iterdir() if p.name.startswith(prefix + ".") and p.name[0] == "."
+        ]
+    except OSError:
+        return
+    for path in candidates:
+        match = _TEMP_RE.fullmatch(path.name[len(prefix) :])
+        if match is None or match["suffix"] != suffix:
+            continue
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        pid = int(match["pid"])
+        idle = now - info.st_mtime
+        if pid == os.getpid() and idle < STALE_SECONDS:
+            continue  # a write of this process, in progress
+        if process_alive(pid) and idle < STALE_SECONDS:
+            continue
+        yield path, info
+
+
 def sweep_stale_temporaries(
     folder: Path, name: str, suffix: str = "tmp", now: float | None = None
 ) -> list[Path]:
     """Remove the temporary files for ``folder/name`` left by dead processes (or not
     written to for :data:`STALE_SECONDS`). Only names this module makes are touched:
     ``.NAME.PID.RANDOM.SUFFIX``, regular files. Returns what was removed."""
-    now = time.time() if now is None else now
-    prefix = f".{name}"
     removed: list[Path] = []
-    with contextlib.suppress(OSError):
-        candidates = [
-            p for p in folder.iterdir() if p.name.startswith(prefix + ".") and p.name[0] == "."
-        ]
-        for path in candidates:
-            match = _TEMP_RE.fullmatch(path.name[len(prefix) :])
-            if match is None or match["suffix"] != suffix:
-                continue
-            try:
-                info = path.lstat()
-            except OSError:
-                continue
-            if not path.is_file() or path.is_symlink():
-                continue
-            pid = int(match["pid"])
-            idle = now - info.st_mtime
-            if pid == os.getpid() and idle < STALE_SECONDS:
-                continue  # a write of this process, in progress
-            if process_alive(pid) and idle < STALE_SECONDS:
-                continue
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(path)
+    for path, info in _stale_candidates(folder, name, suffix, now):
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def sweep_stale_scratch_folders(
+    folder: Path, name: str, suffix: str = "work", now: float | None = None
+) -> list[Path]:
+    """Remove the scratch folders for ``folder/name`` (``.NAME.PID.RANDOM.SUFFIX``, real
+    folders, not links) that dead processes left. Their contents go with them, and
+    nothing a link inside leads to: the removal works through open folder handles and
+    unlinks a link itself. Where the system cannot remove a tree that way (no
+    ``dir_fd``), the folder is left. Returns what was removed."""
+    removed: list[Path] = []
+    if not shutil.rmtree.avoids_symlink_attacks:
+        return removed
+    for path, info in _stale_candidates(folder, name, suffix, now):
+        if not stat.S_ISDIR(info.st_mode):
+            continue
+        try:
+            # rmtree opens each folder with O_NOFOLLOW and checks it is the one it
+            # lstat-ed, so a folder swapped for a link meanwhile is refused, not followed.
+            shutil.rmtree(path)
+        except OSError:
+            continue
+        removed.append(path)
     return removed
 
 

@@ -1,7 +1,9 @@
 """The settings file: only what the engine cannot tell us.
 
-Per course: the folder the student chose and the host port last used (or
-preferred) for each service. Globally: extra catalogue sources, the engine
+Per course: the folder the student chose, the host port last used (or
+preferred) for each service, and what the folder and token were made for (the
+catalogue source and its image repository and workspace; see
+:mod:`launcher.core.catalogue.definitions`). Globally: extra catalogue sources, the engine
 address, whether to open the browser, whether to start at login. Containers,
 images and their state are read from the engine, never from here; tokens live
 in :mod:`launcher.core.local.secrets`.
@@ -14,6 +16,8 @@ not erase a newer one's settings.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -24,7 +28,7 @@ FORMAT_VERSION = 1
 
 log = logging.getLogger(__name__)
 
-_COURSE_KEYS = frozenset({"folder", "ports"})
+_COURSE_KEYS = frozenset({"folder", "ports", "made_for"})
 _GLOBAL_KEYS = frozenset(
     {
         "version",
@@ -38,12 +42,31 @@ _GLOBAL_KEYS = frozenset(
 
 
 @dataclass(frozen=True)
+class BoundDefinition:
+    """What a course's folder and token were made for: the catalogue source that
+    defined the course then, and that definition's image repository and workspace."""
+
+    source: str  # "bundled", a file path or an address
+    image_repository: str  # registry/repository, no tag: a new version is the same course
+    workspace: str
+    fingerprint: str  # of the image repository and workspace: what must not change quietly
+
+    @classmethod
+    def of(cls, source: str, image_repository: str, workspace: str) -> BoundDefinition:
+        spec = json.dumps([image_repository, workspace]).encode("utf-8")
+        fingerprint = hashlib.sha256(spec).hexdigest()[:24]
+        return cls(source, image_repository, workspace, fingerprint)
+
+
+@dataclass(frozen=True)
 class CourseSettings:
     """What the launcher remembers about one course."""
 
     folder: Path | None = None
     #: service name (e.g. "jupyter") -> host port last used or preferred
     ports: Mapping[str, int] = field(default_factory=dict)
+    #: the definition the folder and token were made for (None: not recorded yet)
+    made_for: BoundDefinition | None = None
     #: keys a newer launcher wrote; kept as they are
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -94,6 +117,16 @@ def with_course(
     return replace(settings, courses={**settings.courses, course_id: entry})
 
 
+def with_definition(
+    settings: Settings, course_id: str, made_for: BoundDefinition, *, forget_folder: bool = False
+) -> Settings:
+    """A copy of ``settings`` that records what the course's folder and token are for;
+    ``forget_folder`` drops the remembered folder (the folder itself is untouched)."""
+    old = settings.course(course_id)
+    entry = replace(old, made_for=made_for, folder=None if forget_folder else old.folder)
+    return replace(settings, courses={**settings.courses, course_id: entry})
+
+
 def without_course(settings: Settings, course_id: str) -> Settings:
     """A copy of ``settings`` that forgets the course (its folder on disk is untouched)."""
     courses = {cid: entry for cid, entry in settings.courses.items() if cid != course_id}
@@ -127,6 +160,15 @@ def _object(value: object, what: str) -> dict[str, Any]:
     return value
 
 
+def _definition_from_json(course_id: str, value: object) -> BoundDefinition | None:
+    if value is None:
+        return None
+    data = _object(value, f"made_for of {course_id}")
+    fields = ("source", "image_repository", "workspace", "fingerprint")
+    texts = [_string(data.get(name), f"made_for.{name} of {course_id}") for name in fields]
+    return BoundDefinition(*texts)
+
+
 def _course_from_json(course_id: str, value: object) -> CourseSettings:
     data = _object(value, f"course {course_id}")
     folder = data.get("folder")
@@ -134,6 +176,7 @@ def _course_from_json(course_id: str, value: object) -> CourseSettings:
     return CourseSettings(
         folder=None if folder is None else Path(_string(folder, f"folder of {course_id}")),
         ports={_string(k, "service"): _port(v, f"port of {k}") for k, v in ports.items()},
+        made_for=_definition_from_json(course_id, data.get("made_for")),
         extra={k: v for k, v in data.items() if k not in _COURSE_KEYS},
     )
 
@@ -165,6 +208,14 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         item: dict[str, Any] = dict(entry.extra)
         item["folder"] = None if entry.folder is None else str(entry.folder)
         item["ports"] = dict(sorted(entry.ports.items()))
+        if entry.made_for is not None:
+            made_for = entry.made_for
+            item["made_for"] = {
+                "source": made_for.source,
+                "image_repository": made_for.image_repository,
+                "workspace": made_for.workspace,
+                "fingerprint": made_for.fingerprint,
+            }
         courses[course_id] = item
     document: dict[str, Any] = dict(settings.extra)
     document.update(

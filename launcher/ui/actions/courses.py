@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from launcher.core.errors import GuideContainerFound
+from launcher.core.errors import DefinitionChanged, GuideContainerFound
 from launcher.core.operation import CancelToken
 from launcher.ui.actions.host import ActionHost, env_job, idle_selection
 from launcher.ui.actions.install import InstallFlow
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from launcher.core.environments.guide_state import GuideChoice
     from launcher.core.launcher import StartResult
     from launcher.ui.dialogs.guide_container import GuideContainerQuestion
+    from launcher.ui.dialogs.new_definition import NewDefinitionQuestion
 
 Opener = Callable[[str], None]
 
@@ -39,6 +40,7 @@ class CourseActions(QObject):
         self.parent_widget = parent  # where questions appear
         self.guide_question: GuideContainerQuestion | None = None  # the last one asked
         self.install_flow = InstallFlow(host, parent)
+        self.definition_question: NewDefinitionQuestion | None = None  # the last one asked
         self._journeys: dict[str, tuple[Job, Journey | None]] = {}  # by course: the last job
 
     def journey(self, course_id: str, job: Job | None) -> Journey | None:
@@ -59,12 +61,55 @@ class CourseActions(QObject):
         if self._journeys.get(course_id, (None, None))[0] is job:
             del self._journeys[course_id]
 
+    # -- a catalogue that redefined the course ------------------------------------------
+    def _definition_kept(self, course_id: str, then: Callable[[], None]) -> bool:
+        """True when the course's folder and token were made for its definition; else
+        asks whether they go to the new one (a later catalogue changed its image or
+        workspace) and returns False: Yes accepts it in a job, then calls ``then``."""
+        change = self.host.launcher.definition_change(course_id)
+        if change is None:
+            return True
+        from launcher.ui.dialogs.new_definition import ask_about_new_definition
+
+        self.definition_question = ask_about_new_definition(
+            self.parent_widget, change, lambda: self._accept_definition(change, then)
+        )
+        return False
+
+    def _accept_definition(self, change: DefinitionChanged, then: Callable[[], None]) -> None:
+        host, course_id = self.host, change.course_id
+        launcher = host.launcher
+        # Made here, not with env_job: every signal is connected before the job can end.
+        job = Job.call(env_key(course_id), "Using the new definition",
+                       lambda: launcher.accept_new_definition(course_id))  # fmt: skip
+        notices: list[str] = []
+        job.succeeded.connect(notices.extend)
+        job.failed.connect(lambda message, hint: host.state.job_failed(course_id, message, hint))
+
+        def finished(ended: object) -> None:  # the runner let go of it: the course is idle
+            if ended is not job:
+                return
+            host.runner.job_finished.disconnect(finished)
+            if not notices:
+                return  # it failed, and the page says why
+            host.say(" ".join(notices))
+            host.redraw()
+            if not change.workspace_changed:
+                then()  # else the student chooses the folder first, then presses Start
+
+        host.runner.job_finished.connect(finished)
+        host.state.clear_error(course_id)
+        host.runner.submit(job)
+        host.redraw()
+
     def start_selected(self) -> None:
         """Install (or Start): a course not on this computer yet is checked before its
         download (``actions/install.py``), then started; one that is starts at once."""
         course_id = idle_selection(self.host)
+        if course_id is None or not self._definition_kept(course_id, self.start_selected):
+            return  # asked first: a new definition may be another image to download
         installed = self.host.state.installed
-        if course_id is not None and installed is not None and course_id not in installed:
+        if installed is not None and course_id not in installed:
             self.install_flow.check_then(course_id, self._start_if_still_chosen)
         else:
             self.start_answering(None)
@@ -81,7 +126,9 @@ class CourseActions(QObject):
         """Start the selected course, with the answer about a guide container, if asked."""
         host = self.host
         course_id = idle_selection(host)
-        if course_id is None:
+        if course_id is None or not self._definition_kept(
+            course_id, lambda: self.start_answering(guide)
+        ):
             return
         launcher = host.launcher
         folder: Path | None = host.chosen_folder()
@@ -121,6 +168,10 @@ class CourseActions(QObject):
         if self.host.launcher.settings.open_browser and result.endpoints:
             self.open_service(result.endpoints[0].name)
 
+    def _start_course(self, course_id: str) -> None:
+        self.host.select_course(course_id)
+        self.start_selected()
+
     def stop_selected(self) -> None:
         course_id = self.host.selected_id()
         if course_id is not None:
@@ -139,8 +190,9 @@ class CourseActions(QObject):
         """Download only (More > Download only): the check before the download first
         (``actions/install.py``); the course starts later, offline too."""
         course_id = self.host.selected_id()
-        if course_id is not None:
-            self.install_flow.check_then(course_id, self._download)
+        if course_id is None or not self._definition_kept(course_id, self.install_selected):
+            return
+        self.install_flow.check_then(course_id, self._download)
 
     def _download(self, course_id: str) -> None:
         launcher = self.host.launcher
@@ -160,8 +212,10 @@ class CourseActions(QObject):
     ) -> None:
         """Ask the engine for the service's address in a job, then call ``then`` with it."""
         course_id = course_id or self.host.selected_id()
-        if course_id is None:
-            return
+        if course_id is None or not self._definition_kept(
+            course_id, lambda: self._start_course(course_id)
+        ):
+            return  # Yes starts it again on the new definition, with its new token
         launcher = self.host.launcher
         job = Job.call(
             f"address:{course_id}",
