@@ -8,6 +8,7 @@ fields.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -67,11 +68,21 @@ def idle_selection(host: ActionHost) -> str | None:
     return course_id
 
 
-def env_job(host: ActionHost, course_id: str, title: str, work: Work) -> Job:
+def env_job(
+    host: ActionHost,
+    course_id: str,
+    title: str,
+    work: Work,
+    wire: Callable[[Job], None] | None = None,
+) -> Job:
     """Run ``work`` as the course's job: one at a time per environment, shown on its
-    page, its failure kept for the page, and the engine asked again when it ends."""
+    page, its failure kept for the page, and the engine asked again when it ends.
+    ``wire`` connects the caller's slots before the job can start (a quick job may
+    end before ``env_job`` returns)."""
     host.state.clear_error(course_id)
     job = Job(env_key(course_id), title, work)
+    if wire is not None:
+        wire(job)
     job.failed.connect(lambda message, hint: host.state.job_failed(course_id, message, hint))
     job.cancelled.connect(lambda: host.say("Cancelled. What was done so far is kept.", 8000))
     job.done.connect(host.refresh)

@@ -44,11 +44,29 @@ class InstallFlow(QObject):
             cancel.check()  # Cancel pressed during the check: no download after it
             return check
 
-        job = env_job(self.host, course_id, f"Checking before downloading {code}", work)
-        job.succeeded.connect(lambda check: self._checked(course_id, check, proceed))
-        return job
+        checked: list[DownloadCheck] = []
 
-    def _checked(self, course_id: str, check: DownloadCheck, proceed: Proceed) -> None:
+        runner = self.host.runner
+
+        def wire(job: Job) -> None:
+            job.succeeded.connect(checked.append)
+
+            def finished(ended: object) -> None:
+                # the runner has let the check go: what follows, a start, needs the
+                # course idle
+                if ended is job:
+                    runner.job_finished.disconnect(finished)
+                    self._checked(course_id, checked, proceed)
+
+            runner.job_finished.connect(finished)
+
+        title = f"Checking before downloading {code}"
+        return env_job(self.host, course_id, title, work, wire)
+
+    def _checked(self, course_id: str, checked: list[DownloadCheck], proceed: Proceed) -> None:
+        if not checked:
+            return  # the check failed (the page says why) or was cancelled
+        check = checked[0]
         if check.refused:
             refusal = check.refusal()
             self.host.state.job_failed(course_id, refusal.message, refusal.hint)
