@@ -321,7 +321,7 @@ class CoursePage(QWidget):
             message, hint = state.error
             advice, had_log = hint_without_log(hint)  # its lines are in the details below
             if had_log:
-                advice = f"{advice} What it said last is under Show details.".strip()
+                advice = f"{advice} What it said last is in the details below.".strip()
             return f"<b>{escape_lines(message)}</b><br>{escape_lines(advice)}"
         if running:
             waiting = [s.name for s in state.course.services if s.name not in state.ready_services]
