@@ -35,8 +35,10 @@ from launcher.core.catalogue.operations import CatalogueOperations
 from launcher.core.catalogue.sources import check_source, load_catalogues
 from launcher.core.doctor.operations import DoctorOperations
 from launcher.core.engine.address import engine_address_problem
+from launcher.core.engine.operations import EngineOperations
 from launcher.core.environments.operations import EnvironmentOperations
 from launcher.core.errors import UsageError, WorkspaceError
+from launcher.core.hub.operations import HubOperations
 from launcher.core.images.operations import ImageOperations
 from launcher.core.local.operations import LocalOperations
 from launcher.core.local.paths import AppPaths, app_paths
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
     from launcher.core.environments.guide_state import GuideChoice
     from launcher.core.environments.reset import ResetResult as ResetResult
     from launcher.core.environments.start import StartResult as StartResult
-    from launcher.core.hub.export import HubExport
+    from launcher.core.hub.export import HubExport as HubExport
     from launcher.core.images.download_check import DownloadCheck as DownloadCheck
     from launcher.core.images.inventory import LauncherImage as LauncherImage
     from launcher.core.images.inventory import RemovalResult as RemovalResult
@@ -71,6 +73,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Launcher(
+    EngineOperations,
     CatalogueOperations,
     EnvironmentOperations,
     ImageOperations,
@@ -78,6 +81,7 @@ class Launcher(
     DoctorOperations,
     LocalOperations,
     RemoteOperations,
+    HubOperations,
 ):
     paths: AppPaths
     settings: Settings
@@ -185,26 +189,6 @@ class Launcher(
         self.close()
         return self.engine
 
-    def start_docker_desktop(self, wait: float = 0.0, poll: float = 2.0) -> tuple[str, ...]:
-        """Ask this computer to start Docker Desktop; the command that was run. Its
-        engine answers a minute or so later: the window looks for it again by itself;
-        with ``wait`` (s) this looks, every ``poll`` s, until it answers (the command
-        line), and raises :class:`NoEngineFound` when it has not answered in time."""
-        from launcher.core.engine import desktop
-        from launcher.core.errors import DockerDesktopStartFailed
-
-        command = desktop.desktop_start_command()
-        if not command:
-            raise DockerDesktopStartFailed(
-                "Docker Desktop is not installed on this computer.",
-                "Install Docker Desktop, or start the Docker engine you use, then press Retry.",
-            )
-        desktop.run_start_command(command)
-        log.info("asked the system to start Docker Desktop: %s", " ".join(command))
-        if wait > 0:
-            desktop.wait_until_answering(self.connect, wait, poll)
-        return command
-
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
@@ -213,19 +197,6 @@ class Launcher(
     # -- courses ------------------------------------------------------------------
     def course(self, course_id: str) -> Course:
         return self.catalogue.get(course_id)
-
-    def hub_export(
-        self, course_ids: Sequence[str], format: str, output: Path | None = None
-    ) -> HubExport:
-        """Settings that run these courses on an institution's JupyterHub (``z2jh`` Helm
-        values or a ``dockerspawner`` config fragment), with what the hub cannot do;
-        written to ``output`` (atomically) when one is given."""
-        from launcher.core.hub.export import export_for_hub, write_hub_export
-
-        export = export_for_hub([self.course(course_id) for course_id in course_ids], format)
-        if output is not None:
-            write_hub_export(export, output)
-        return export
 
     def courses(self) -> list[Course]:
         """Every course in the catalogue, in its order."""

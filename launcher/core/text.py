@@ -1,4 +1,5 @@
-"""Sizes and durations in words a student reads at a glance: "1.2 GB", "3 min".
+"""Sizes and durations in words a student reads at a glance: "1.2 GB", "3 min"; and
+the words that introduce an environment's last log lines in a hint.
 
 Sizes use decimal units (1 kB = 1000 bytes), as Docker's own output and most
 operating systems' download dialogs do.
@@ -7,6 +8,9 @@ operating systems' download dialogs do.
 from __future__ import annotations
 
 _UNITS = ("bytes", "kB", "MB", "GB", "TB")
+# A failed start's hint ends with the container's last lines after these words; the
+# window shows those lines in its details instead (``hint_without_log``).
+LAST_MESSAGES = "Its last messages were:\n"
 
 
 def human_size(size: float) -> str:
@@ -35,3 +39,9 @@ def human_duration(seconds: float) -> str:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def hint_without_log(hint: str) -> tuple[str, bool]:
+    """The hint without the log lines a failed start appends; whether it had them."""
+    advice, found, _lines = hint.partition(LAST_MESSAGES)
+    return (advice.strip(), True) if found else (hint, False)

@@ -176,6 +176,8 @@ def test_a_failed_start_opens_the_details_at_the_last_lines(
         bar = page.log_view.verticalScrollBar()
         assert bar.value() == bar.maximum()  # at the last lines
         assert message in page.status_text.text()
+        status = page.status_text.text()  # the log is in the details, not said twice
+        assert "encodings" not in status and "in the details below" in status
         assert not page.steps.isVisible()  # nothing is happening now: no bar
         screenshot(window, "gallery-failed-details")
 

@@ -83,7 +83,9 @@ def test_unknown_key_is_asked_then_the_course_starts_there_and_opens_here(
         )
 
         window.select_course("test-jupyter")
-        qtbot.mouseClick(window.page.start, LEFT)  # the browser opens once it is ready
+        start = window.page.start  # the next step (Install or Start), once the state is known
+        qtbot.waitUntil(lambda: start.isVisible() and start.isEnabled(), timeout=20_000)
+        qtbot.mouseClick(start, LEFT)  # the browser opens once it is ready
         qtbot.waitUntil(lambda: bool(opener.urls), timeout=120_000)
         (container,) = clean_engine.containers.list()
         remote_port = int(container.ports["8888/tcp"][0]["HostPort"])

@@ -20,6 +20,7 @@ from launcher.core.environments.ports import LOOPBACK
 from launcher.core.errors import StartFailed
 from launcher.core.operation import CancelToken, Progress
 from launcher.core.redaction import blank_secrets
+from launcher.core.text import LAST_MESSAGES
 
 POLL_SECONDS = 0.05  # as often as a shell loop would ask; each ask is one local request
 STATE_CHECK_SECONDS = 1.0
@@ -146,7 +147,7 @@ def wait_until_ready(
                 code = container.attrs.get("State", {}).get("ExitCode")
                 raise StartFailed(
                     f"The environment stopped while starting (exit code {code}).",
-                    "Its last messages were:\n" + last_log_lines(container, secrets),
+                    LAST_MESSAGES + last_log_lines(container, secrets),
                 )
         if elapsed > timeout:
             names = ", ".join(c.service for c in pending)
@@ -160,6 +161,6 @@ def wait_until_ready(
                 why = f"{names} did not answer"
             raise StartFailed(
                 f"The environment did not become ready: {why} within {timeout:.0f} s.",
-                "Try Reset. Its last messages were:\n" + last_log_lines(container, secrets),
+                "Try Reset. " + LAST_MESSAGES + last_log_lines(container, secrets),
             )
         cancel.wait(POLL_SECONDS)

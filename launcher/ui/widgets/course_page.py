@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from launcher.core.catalogue.model import Course
 from launcher.core.environments.state import EnvironmentState, EnvironmentStatus
-from launcher.core.text import human_size
+from launcher.core.text import hint_without_log, human_size
 from launcher.ui.widgets.details_panel import DetailsPanel
 from launcher.ui.widgets.html import escape_lines
 from launcher.ui.widgets.progress_steps import (
@@ -319,7 +319,10 @@ class CoursePage(QWidget):
         env = state.status.state if state.status else None
         if state.error is not None:
             message, hint = state.error
-            return f"<b>{escape_lines(message)}</b><br>{escape_lines(hint)}"
+            advice, had_log = hint_without_log(hint)  # its lines are in the details below
+            if had_log:
+                advice = f"{advice} What it said last is in the details below.".strip()
+            return f"<b>{escape_lines(message)}</b><br>{escape_lines(advice)}"
         if running:
             waiting = [s.name for s in state.course.services if s.name not in state.ready_services]
             text = f"Running. Your files are in {escape_lines(str(state.folder))}."
