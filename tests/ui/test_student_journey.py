@@ -48,6 +48,15 @@ def tab_until(qtbot: QtBot, target: QWidget, limit: int = 30) -> None:
     raise AssertionError(f"Tab never reached {target.accessibleName()!r}")
 
 
+def wait_for_install(qtbot: QtBot, window: MainWindow) -> None:
+    """The page's next step is Install: the engine has said the course is not here."""
+    start = window.page.start
+    qtbot.waitUntil(
+        lambda: start.isVisible() and start.accessibleName().startswith("Install"),
+        timeout=15_000,
+    )
+
+
 def wait_for_open_jupyter(qtbot: QtBot, window: MainWindow) -> QWidget:
     page = window.page
 
@@ -114,13 +123,11 @@ def test_the_whole_journey_with_the_mouse(
 
         folder = make_student_folder(student_area, "journey-mouse")
         page = window.page
+        wait_for_install(qtbot, window)  # the course's state is known: the folder can change
         qtbot.mouseClick(page.folder, LEFT)
         page.folder.selectAll()
         qtbot.keyClicks(page.folder, str(folder))  # what the folder chooser would write
-        qtbot.waitUntil(
-            lambda: page.start.isVisible() and page.start.accessibleName().startswith("Install"),
-            timeout=10_000,
-        )
+        assert page.folder.text() == str(folder)
         qtbot.mouseClick(page.start, LEFT)  # Install (size): download, then start
         qtbot.waitUntil(lambda: window.runner.busy(f"env:{COURSE}"), timeout=5_000)
 
@@ -161,13 +168,11 @@ def test_the_whole_journey_by_keyboard_only(
 
         page = window.page
         folder = make_student_folder(student_area, "journey-keys")
+        wait_for_install(qtbot, window)
         tab_until(qtbot, page.folder)
         press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
         qtbot.keyClicks(focused(), str(folder))
-        qtbot.waitUntil(
-            lambda: page.start.isVisible() and page.start.accessibleName().startswith("Install"),
-            timeout=10_000,
-        )
+        assert page.folder.text() == str(folder)
         tab_until(qtbot, page.start)
         press(qtbot, Qt.Key.Key_Return)  # Install
         qtbot.waitUntil(lambda: window.runner.busy(f"env:{COURSE}"), timeout=5_000)
