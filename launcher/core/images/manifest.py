@@ -9,7 +9,7 @@ registry's answers: which entry of a manifest list / OCI index suits this comput
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,9 +91,9 @@ def unusable(ref: ImageReference, what: str) -> RegistryError:
     )
 
 
-def listed_platforms(entries: object) -> tuple[Platform, ...]:
-    """The platforms a manifest list or OCI index offers (attestation entries skipped)."""
-    found: list[Platform] = []
+def _usable_entries(entries: object) -> Iterator[tuple[dict[str, Any], Platform]]:
+    """A manifest list's or OCI index's image entries with their platforms: attestation
+    entries (annotated, or "unknown/unknown" from older builders) left out."""
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
             continue
@@ -103,7 +103,15 @@ def listed_platforms(entries: object) -> tuple[Platform, ...]:
         here = Platform(
             str(wanted.get("os")), str(wanted.get("architecture")), wanted.get("variant")
         )
-        if "unknown" not in (here.os, here.architecture) and here not in found:
+        if "unknown" not in (here.os, here.architecture):
+            yield entry, here
+
+
+def listed_platforms(entries: object) -> tuple[Platform, ...]:
+    """The platforms a manifest list or OCI index offers (attestation entries skipped)."""
+    found: list[Platform] = []
+    for _entry, here in _usable_entries(entries):
+        if here not in found:
             found.append(here)
     return tuple(found)
 
@@ -121,19 +129,9 @@ def choose_entry(ref: ImageReference, entries: object, platform: Platform) -> tu
     """The digest and platform of the list entry that suits ``platform`` best."""
     best: tuple[int, str, Platform] | None = None
     offered: list[str] = []
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
-            continue
-        annotations, wanted = entry.get("annotations") or {}, entry.get("platform") or {}
-        if annotations.get(REFERENCE_TYPE) == "attestation-manifest":
-            continue
-        here = Platform(
-            str(wanted.get("os")), str(wanted.get("architecture")), wanted.get("variant")
-        )
-        if "unknown" in (here.os, here.architecture):  # attestations of older builders
-            continue
+    for entry, here in _usable_entries(entries):
         offered.append(str(here))
-        score = platform.match(wanted)
+        score = platform.match(entry.get("platform") or {})
         if score and (best is None or score > best[0]):
             best = (score, entry["digest"], here)
     if best is None:
