@@ -62,7 +62,13 @@ def test_chromium_opens_jupyter_logged_in(
     assert page.stat().st_mode & 0o777 == 0o600
     try:
         target = page.as_uri()
-        dom = run_chromium(chromium, tmp_path / "profile-dom", "--dump-dom", target)
+        # Jupyter fills its file list by script once its API answers; on a loaded
+        # machine that can come after the virtual time budget, so look again (the
+        # page is the same, the checks below unchanged).
+        for attempt in range(3):
+            dom = run_chromium(chromium, tmp_path / f"profile-dom-{attempt}", "--dump-dom", target)
+            if "hello-from-the-student.txt" in dom.stdout or dom.returncode != 0:
+                break
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         picture = SCREENSHOTS / "browser-jupyter.png"
         picture.unlink(missing_ok=True)
