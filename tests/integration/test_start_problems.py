@@ -176,7 +176,9 @@ def test_killed_cli_during_start_is_adopted_by_the_next_start(
     deadline = time.monotonic() + 60
     made = []
     while not made and time.monotonic() < deadline and cli.poll() is None:
-        made = clean_engine.containers.list(all=True, filters=labels.course_filter("test-jupyter"))
+        made = clean_engine.containers.list(  # one may go between listing and reading it
+            all=True, filters=labels.course_filter("test-jupyter"), ignore_removed=True
+        )
         time.sleep(0.05)
     cli.send_signal(signal.SIGKILL)
     cli.wait()
